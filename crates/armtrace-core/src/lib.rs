@@ -17,6 +17,7 @@ pub mod item;
 pub mod marking;
 pub mod model;
 pub mod quantity;
+pub mod reference;
 pub mod resolve;
 pub mod source;
 pub mod text;

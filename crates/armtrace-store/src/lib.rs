@@ -1,1 +1,68 @@
-//! placeholder
+//! The armtrace store: one interface over two backends, SQLite (the default: one file, for field
+//! laptops) and PostgreSQL (shared deployments).
+//!
+//! Architecture invariants:
+//! - this is the only crate that knows SQL;
+//! - every query is written once and runs on both backends (see [`with_pool!`]), so answers do not
+//!   depend on the backend; sorting that users see happens in Rust with
+//!   [`armtrace_core::text::collate`], never with a database collation;
+//! - every multi-row write is batched and runs in one transaction;
+//! - exact quantities are stored as integer thousandths, never as floating point.
+
+mod bulk;
+mod error;
+mod location;
+mod open;
+mod reference;
+
+pub use error::StoreError;
+pub use location::Location;
+pub use open::{OpenMode, SCHEMA_VERSION};
+pub use reference::{Counts, LoadReport};
+
+use sqlx::{PgPool, SqlitePool};
+
+/// The store. Cheap to clone; holds a connection pool.
+#[derive(Clone, Debug)]
+pub struct Store {
+    backend: Backend,
+    location: Location,
+}
+
+#[derive(Clone, Debug)]
+enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same code against whichever pool the store has. The body is compiled once per
+/// backend with concrete types, which is how one query text serves both databases.
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite($pool) => $body,
+            $crate::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+impl Store {
+    /// Where this store lives (path or URL with the password hidden).
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// "sqlite" or "postgres".
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes the pool, flushing SQLite's write-ahead log.
+    pub async fn close(&self) {
+        with_pool!(self, p => p.close().await)
+    }
+}

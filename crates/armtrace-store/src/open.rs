@@ -1,0 +1,200 @@
+//! Opening a store: checking the location, connecting, and creating or migrating the schema.
+//! Migrations are versioned per backend (`migrations/sqlite`, `migrations/postgres`); a database
+//! written by a newer armtrace is refused, never downgraded.
+
+use crate::location::redact;
+use crate::{Backend, Location, Store, StoreError, with_pool};
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The schema version this build of armtrace writes (the highest migration).
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// How long to wait for PostgreSQL before saying it is unreachable.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What opening may do to the database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Create the database if it is missing and migrate it to [`SCHEMA_VERSION`] (`init`, `demo`).
+    CreateOrMigrate,
+    /// Use an existing database that is already at [`SCHEMA_VERSION`].
+    Existing,
+}
+
+impl Store {
+    /// Opens the store at `location`.
+    pub async fn open(location: &Location, mode: OpenMode) -> Result<Store, StoreError> {
+        let backend = match location {
+            Location::Sqlite(path) => Backend::Sqlite(open_sqlite(path, mode).await?),
+            Location::Postgres(url) => Backend::Postgres(open_postgres(url).await?),
+        };
+        let store = Store {
+            backend,
+            location: location.clone(),
+        };
+        let found = store.applied_version().await?;
+        match (mode, found) {
+            (_, Some(v)) if v > SCHEMA_VERSION => {
+                store.close().await;
+                Err(StoreError::SchemaTooNew {
+                    found: v,
+                    known: SCHEMA_VERSION,
+                })
+            }
+            (OpenMode::CreateOrMigrate, _) => {
+                if found.is_none() {
+                    store.refuse_foreign_sqlite().await?;
+                }
+                store.migrate().await?;
+                Ok(store)
+            }
+            (OpenMode::Existing, None) => Err(StoreError::NotInitialised),
+            (OpenMode::Existing, Some(v)) if v < SCHEMA_VERSION => Err(StoreError::SchemaOutdated {
+                found: v,
+                known: SCHEMA_VERSION,
+            }),
+            (OpenMode::Existing, Some(_)) => Ok(store),
+        }
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Backend::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// The highest migration applied, or `None` for a database armtrace never initialised.
+    pub async fn applied_version(&self) -> Result<Option<i64>, StoreError> {
+        let has_table: bool = match &self.backend {
+            Backend::Sqlite(p) => sqlx::query_scalar(
+                "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+            )
+            .fetch_one(p)
+            .await
+            .map_err(|e| self.explain_open_error(e))?,
+            Backend::Postgres(p) => {
+                sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+                    .fetch_one(p)
+                    .await?
+            }
+        };
+        if !has_table {
+            return Ok(None);
+        }
+        let v: Option<i64> = with_pool!(self, p => {
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(p)
+                .await?
+        });
+        Ok(v)
+    }
+
+    /// A SQLite file that holds another program's tables is not ours to add tables to.
+    async fn refuse_foreign_sqlite(&self) -> Result<(), StoreError> {
+        if let (Backend::Sqlite(p), Location::Sqlite(path)) = (&self.backend, &self.location) {
+            let tables: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            )
+            .fetch_one(p)
+            .await?;
+            if tables > 0 {
+                self.close().await;
+                return Err(StoreError::NotADatabase { path: path.clone() });
+            }
+        }
+        Ok(())
+    }
+
+    fn explain_open_error(&self, e: sqlx::Error) -> StoreError {
+        match (&self.location, &e) {
+            (Location::Sqlite(path), sqlx::Error::Database(db))
+                if db.message().contains("not a database") =>
+            {
+                StoreError::NotADatabase { path: path.clone() }
+            }
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
+/// The first 16 bytes of every SQLite database file.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+async fn open_sqlite(path: &Path, mode: OpenMode) -> Result<sqlx::SqlitePool, StoreError> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => {
+            return Err(StoreError::NotADatabase {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(meta) if meta.len() > 0 => {
+            let mut header = [0u8; 16];
+            let ok = std::fs::File::open(path)
+                .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header))
+                .is_ok();
+            if !ok || &header != SQLITE_HEADER {
+                return Err(StoreError::NotADatabase {
+                    path: path.to_path_buf(),
+                });
+            }
+        }
+        Ok(_) => {}
+        Err(_) if mode == OpenMode::Existing => {
+            return Err(StoreError::NoDatabase {
+                path: path.to_path_buf(),
+            });
+        }
+        Err(_) => {}
+    }
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(mode == OpenMode::CreateOrMigrate)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(options)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.message().contains("not a database") => {
+                StoreError::NotADatabase {
+                    path: path.to_path_buf(),
+                }
+            }
+            _ => StoreError::Database(e),
+        })?;
+    Ok(pool)
+}
+
+async fn open_postgres(url: &str) -> Result<sqlx::PgPool, StoreError> {
+    let options =
+        PgConnectOptions::from_str(url).map_err(|_| StoreError::BadLocation(redact(url)))?;
+    let unreachable = |reason: String| StoreError::Unreachable {
+        url: redact(url),
+        reason,
+    };
+    let connect = PgPoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(CONNECT_TIMEOUT)
+        .connect_with(options);
+    match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
+        Ok(Ok(pool)) => Ok(pool),
+        Ok(Err(e)) => Err(unreachable(e.to_string())),
+        Err(_) => Err(unreachable(format!(
+            "no answer within {} seconds",
+            CONNECT_TIMEOUT.as_secs()
+        ))),
+    }
+}
