@@ -497,7 +497,17 @@ fn manufacturers(models: &[WeaponModel], codes: &[FactoryCode]) -> Vec<Manufactu
 pub fn load() -> Result<ReferenceSet, RefDataError> {
     let mut countries = countries()?;
     let actors = actors()?;
-    let aliases = aliases()?;
+    let mut aliases = aliases()?;
+    // ISO common names ("Bolivia" for "Bolivia, Plurinational State of") are aliases too, kept in
+    // the one alias table so that the store holds every name variant in one place.
+    for c in &mut countries {
+        for common in std::mem::take(&mut c.aliases) {
+            let target = Party::Country(c.code.clone());
+            if !aliases.iter().any(|a| a.alias == common && a.target == target) {
+                aliases.push(Alias { alias: common, target });
+            }
+        }
+    }
     for a in &aliases {
         match &a.target {
             Party::Country(code) => match countries.iter_mut().find(|c| &c.code == code) {

@@ -14,6 +14,8 @@ mod error;
 mod location;
 mod open;
 mod reference;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::StoreError;
 pub use location::Location;

@@ -50,9 +50,6 @@ impl Store {
                 })
             }
             (OpenMode::CreateOrMigrate, _) => {
-                if found.is_none() {
-                    store.refuse_foreign_sqlite().await?;
-                }
                 store.migrate().await?;
                 Ok(store)
             }
@@ -99,22 +96,6 @@ impl Store {
         Ok(v)
     }
 
-    /// A SQLite file that holds another program's tables is not ours to add tables to.
-    async fn refuse_foreign_sqlite(&self) -> Result<(), StoreError> {
-        if let (Backend::Sqlite(p), Location::Sqlite(path)) = (&self.backend, &self.location) {
-            let tables: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-            )
-            .fetch_one(p)
-            .await?;
-            if tables > 0 {
-                self.close().await;
-                return Err(StoreError::NotADatabase { path: path.clone() });
-            }
-        }
-        Ok(())
-    }
-
     fn explain_open_error(&self, e: sqlx::Error) -> StoreError {
         match (&self.location, &e) {
             (Location::Sqlite(path), sqlx::Error::Database(db))
@@ -156,6 +137,9 @@ async fn open_sqlite(path: &Path, mode: OpenMode) -> Result<sqlx::SqlitePool, St
         }
         Err(_) => {}
     }
+    if mode == OpenMode::CreateOrMigrate && std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
+        refuse_foreign_sqlite(path).await?;
+    }
     let options = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(mode == OpenMode::CreateOrMigrate)
@@ -176,6 +160,31 @@ async fn open_sqlite(path: &Path, mode: OpenMode) -> Result<sqlx::SqlitePool, St
             _ => StoreError::Database(e),
         })?;
     Ok(pool)
+}
+
+/// A SQLite file that holds another program's tables is not ours to add tables to. Looks read-only,
+/// before anything (such as switching to WAL) could change the file.
+async fn refuse_foreign_sqlite(path: &Path) -> Result<(), StoreError> {
+    use sqlx::Connection;
+    let not_ours = || StoreError::NotADatabase {
+        path: path.to_path_buf(),
+    };
+    let options = SqliteConnectOptions::new().filename(path).read_only(true);
+    let mut conn = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .map_err(|_| not_ours())?;
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .map_err(|_| not_ours())?;
+    let _ = conn.close().await;
+    if tables.is_empty() || tables.iter().any(|t| t == "_sqlx_migrations") {
+        Ok(())
+    } else {
+        Err(not_ours())
+    }
 }
 
 async fn open_postgres(url: &str) -> Result<sqlx::PgPool, StoreError> {

@@ -1,0 +1,162 @@
+//! Test databases for the store scenario and the CLI tests (feature `testing`): SQLite in a
+//! temporary directory always, and PostgreSQL when `ARMTRACE_TEST_PG` holds a URL, each test in a
+//! schema of its own that is dropped afterwards.
+
+use crate::{Location, StoreError};
+use sqlx::Connection;
+use std::path::PathBuf;
+
+/// The environment variable that switches the PostgreSQL tests on.
+pub const PG_ENV: &str = "ARMTRACE_TEST_PG";
+
+/// A database for one test. Dropping it removes the PostgreSQL schema (best effort); the SQLite
+/// file goes with its temporary directory.
+#[derive(Debug)]
+pub struct TestDb {
+    pub location: Location,
+    /// The URL or path to give `--db`.
+    pub url: String,
+    pg: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temporary directory: {e}"));
+        let path: PathBuf = dir.path().join("test.db");
+        TestDb {
+            location: Location::Sqlite(path.clone()),
+            url: path.display().to_string(),
+            pg: None,
+            _dir: Some(dir),
+        }
+    }
+
+    /// A fresh schema on the PostgreSQL server named by `ARMTRACE_TEST_PG`, or `None` (after saying
+    /// so on stderr) when it is not set.
+    pub async fn postgres(test: &str) -> Option<TestDb> {
+        let Ok(base) = std::env::var(PG_ENV) else {
+            eprintln!("SKIPPED {test} on PostgreSQL: set {PG_ENV}=postgres://… to run it");
+            return None;
+        };
+        let schema = format!("armtrace_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(&base)
+            .await
+            .unwrap_or_else(|e| panic!("{PG_ENV} is set but PostgreSQL does not answer: {e}"));
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("create schema {schema}: {e}"));
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+        Some(TestDb {
+            location: Location::Postgres(url.clone()),
+            url,
+            pg: Some((base, schema)),
+            _dir: None,
+        })
+    }
+
+    /// Every backend this run can test: SQLite, and PostgreSQL when switched on.
+    pub async fn all(test: &str) -> Vec<TestDb> {
+        let mut v = vec![TestDb::sqlite()];
+        v.extend(TestDb::postgres(test).await);
+        v
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self.location {
+            Location::Sqlite(_) => "sqlite",
+            Location::Postgres(_) => "postgres",
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((base, schema)) = self.pg.take() {
+            // A separate thread with its own runtime: Drop may run inside another runtime.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                if let Ok(rt) = rt {
+                    rt.block_on(async {
+                        if let Ok(mut c) = sqlx::PgConnection::connect(&base).await {
+                            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                                "DROP SCHEMA IF EXISTS {schema} CASCADE"
+                            )))
+                            .execute(&mut c)
+                            .await;
+                        }
+                    });
+                }
+            })
+            .join();
+        }
+    }
+}
+
+/// The tables and columns of a store's schema, as (table, column, normalised type, nullable), sorted:
+/// used to prove that the SQLite and PostgreSQL migrations define the same schema.
+pub async fn schema_of(store: &crate::Store) -> Result<Vec<(String, String, String, bool)>, StoreError> {
+    let mut cols: Vec<(String, String, String, bool)> = match &store.backend {
+        crate::Backend::Sqlite(p) => {
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'",
+            )
+            .fetch_all(p)
+            .await?;
+            let mut out = Vec::new();
+            for t in tables {
+                let rows: Vec<(String, String, bool, bool)> = sqlx::query_as(
+                    "SELECT name, type, \"notnull\", pk > 0 FROM pragma_table_info($1)",
+                )
+                .bind(&t)
+                .fetch_all(p)
+                .await?;
+                for (name, ty, notnull, pk) in rows {
+                    out.push((t.clone(), name, normalise_type(&ty), !(notnull || pk)));
+                }
+            }
+            out
+        }
+        crate::Backend::Postgres(p) => {
+            let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+                "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text \
+                 FROM information_schema.columns WHERE table_schema = current_schema() \
+                 AND table_name <> '_sqlx_migrations'",
+            )
+            .fetch_all(p)
+            .await?;
+            rows.into_iter()
+                .map(|(t, c, ty, n)| (t, c, normalise_type(&ty), n == "YES"))
+                .collect()
+        }
+    };
+    cols.sort();
+    Ok(cols)
+}
+
+fn normalise_type(t: &str) -> String {
+    match t.to_ascii_lowercase().as_str() {
+        "text" | "character varying" => "text".into(),
+        "bigint" | "integer" | "int8" => "integer".into(),
+        "boolean" | "bool" => "boolean".into(),
+        "blob" | "bytea" => "bytes".into(),
+        other => other.into(),
+    }
+}
+
+/// Records a migration newer than this build knows, as a newer armtrace would have.
+pub async fn pretend_newer_schema(store: &crate::Store, version: i64) -> Result<(), StoreError> {
+    crate::with_pool!(store, p => {
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES ($1, 'from a newer armtrace', TRUE, $2, 0)",
+        )
+        .bind(version)
+        .bind(Vec::<u8>::new())
+        .execute(p)
+        .await?;
+    });
+    Ok(())
+}
