@@ -107,7 +107,10 @@ mod tests {
             ("actor:hezbollah", "ok actor:hezbollah"),
             ("unknown", "ok unknown"),
             ("actor:", "error empty party reference"),
-            ("iraq", "error 'iraq' is not a party: use a country code (IRQ), actor:KEY or unknown"),
+            (
+                "iraq",
+                "error 'iraq' is not a party: use a country code (IRQ), actor:KEY or unknown",
+            ),
         ] {
             let got = match input.parse::<Party>() {
                 Ok(p) => format!("ok {p}"),

@@ -26,8 +26,12 @@ vocabulary! {
 impl Criterion {
     pub fn title(&self) -> &'static str {
         match self {
-            Criterion::Att6 => "ATT Art. 6: prohibitions (embargoes, international obligations, atrocity crimes)",
-            Criterion::Att7 => "ATT Art. 7: serious violations of IHL or human-rights law, terrorism, organised crime, gender-based violence",
+            Criterion::Att6 => {
+                "ATT Art. 6: prohibitions (embargoes, international obligations, atrocity crimes)"
+            }
+            Criterion::Att7 => {
+                "ATT Art. 7: serious violations of IHL or human-rights law, terrorism, organised crime, gender-based violence"
+            }
             Criterion::Att11 => "ATT Art. 11: diversion",
             Criterion::Eu1 => "EU 1: international obligations and commitments, embargoes",
             Criterion::Eu2 => "EU 2: human rights and international humanitarian law",
@@ -36,7 +40,9 @@ impl Criterion {
             Criterion::Eu5 => "EU 5: security of member states and allies",
             Criterion::Eu6 => "EU 6: behaviour towards the international community, terrorism",
             Criterion::Eu7 => "EU 7: risk of diversion or re-export",
-            Criterion::Eu8 => "EU 8: compatibility with the recipient's technical and economic capacity",
+            Criterion::Eu8 => {
+                "EU 8: compatibility with the recipient's technical and economic capacity"
+            }
         }
     }
 }

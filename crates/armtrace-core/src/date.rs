@@ -41,17 +41,26 @@ impl PartialDate {
     fn build(year: i32, month: Option<u8>, day: Option<u8>) -> Result<Self, DateError> {
         let d = PartialDate { year, month, day };
         if !(1000..=9999).contains(&year) {
-            return Err(DateError::OutOfRange(d.to_string(), "year must have four digits"));
+            return Err(DateError::OutOfRange(
+                d.to_string(),
+                "year must have four digits",
+            ));
         }
         if let Some(m) = month
             && !(1..=12).contains(&m)
         {
-            return Err(DateError::OutOfRange(d.to_string(), "month must be 01 to 12"));
+            return Err(DateError::OutOfRange(
+                d.to_string(),
+                "month must be 01 to 12",
+            ));
         }
         if let (Some(m), Some(dd)) = (month, day)
             && (dd == 0 || dd > days_in_month(year, m))
         {
-            return Err(DateError::OutOfRange(d.to_string(), "no such day in that month"));
+            return Err(DateError::OutOfRange(
+                d.to_string(),
+                "no such day in that month",
+            ));
         }
         Ok(d)
     }
@@ -74,7 +83,11 @@ impl PartialDate {
     /// The last day this date could mean, as (year, month, day).
     pub fn latest(&self) -> (i32, u8, u8) {
         let m = self.month.unwrap_or(12);
-        (self.year, m, self.day.unwrap_or(days_in_month(self.year, m)))
+        (
+            self.year,
+            m,
+            self.day.unwrap_or(days_in_month(self.year, m)),
+        )
     }
 }
 
@@ -145,19 +158,58 @@ mod tests {
     #[test]
     fn parses_and_prints_each_precision() {
         for (input, expected) in [
-            ("1990", "ok 1990 earliest (1990, 1, 1) latest (1990, 12, 31)"),
-            ("1992-11", "ok 1992-11 earliest (1992, 11, 1) latest (1992, 11, 30)"),
-            ("2000-02", "ok 2000-02 earliest (2000, 2, 1) latest (2000, 2, 29)"),
-            ("1900-02", "ok 1900-02 earliest (1900, 2, 1) latest (1900, 2, 28)"),
-            ("1977-11-04", "ok 1977-11-04 earliest (1977, 11, 4) latest (1977, 11, 4)"),
-            (" 1990 ", "ok 1990 earliest (1990, 1, 1) latest (1990, 12, 31)"),
-            ("1990-13", "error '1990-13' is not a real date: month must be 01 to 12"),
-            ("1990-02-30", "error '1990-02-30' is not a real date: no such day in that month"),
-            ("90", "error '90' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD"),
-            ("1990-8", "error '1990-8' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD"),
-            ("1990/08", "error '1990/08' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD"),
-            ("", "error '' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD"),
-            ("+199", "error '+199' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD"),
+            (
+                "1990",
+                "ok 1990 earliest (1990, 1, 1) latest (1990, 12, 31)",
+            ),
+            (
+                "1992-11",
+                "ok 1992-11 earliest (1992, 11, 1) latest (1992, 11, 30)",
+            ),
+            (
+                "2000-02",
+                "ok 2000-02 earliest (2000, 2, 1) latest (2000, 2, 29)",
+            ),
+            (
+                "1900-02",
+                "ok 1900-02 earliest (1900, 2, 1) latest (1900, 2, 28)",
+            ),
+            (
+                "1977-11-04",
+                "ok 1977-11-04 earliest (1977, 11, 4) latest (1977, 11, 4)",
+            ),
+            (
+                " 1990 ",
+                "ok 1990 earliest (1990, 1, 1) latest (1990, 12, 31)",
+            ),
+            (
+                "1990-13",
+                "error '1990-13' is not a real date: month must be 01 to 12",
+            ),
+            (
+                "1990-02-30",
+                "error '1990-02-30' is not a real date: no such day in that month",
+            ),
+            (
+                "90",
+                "error '90' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD",
+            ),
+            (
+                "1990-8",
+                "error '1990-8' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD",
+            ),
+            (
+                "1990/08",
+                "error '1990/08' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD",
+            ),
+            (
+                "",
+                "error '' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD",
+            ),
+            (
+                "+199",
+                "error '+199' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD",
+            ),
         ] {
             let got = match input.parse::<PartialDate>() {
                 Ok(d) => format!("ok {d} earliest {:?} latest {:?}", d.earliest(), d.latest()),

@@ -41,9 +41,17 @@ pub struct Evidence {
 pub enum EvidenceAnchor {
     Whole,
     /// A time code in a video, in milliseconds from the start.
-    TimeCode { start_ms: u64, end_ms: Option<u64> },
+    TimeCode {
+        start_ms: u64,
+        end_ms: Option<u64>,
+    },
     /// A rectangle of an image, in pixels.
-    Region { x: u32, y: u32, width: u32, height: u32 },
+    Region {
+        x: u32,
+        y: u32,
+        width: u32,
+        height: u32,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -70,7 +70,10 @@ mod tests {
         assert_ne!(a, Id::for_reference("country", "IRN"));
         assert_ne!(a, Id::for_reference("actor", "IRQ"));
         // Pinned: changing the namespace would break merges between installations.
-        assert_eq!(a.to_string(), Id::for_reference("country", "IRQ").to_string());
+        assert_eq!(
+            a.to_string(),
+            Id::for_reference("country", "IRQ").to_string()
+        );
         assert_eq!(a.as_uuid().get_version_num(), 5);
     }
 

@@ -166,10 +166,26 @@ mod tests {
             (Some(36.34), Some(43.13), "ok"),
             (None, None, "ok"),
             (Some(90.0), Some(-180.0), "ok"),
-            (Some(91.0), Some(0.0), "latitude 91 is out of range: it must be between -90 and 90"),
-            (Some(0.0), Some(180.5), "longitude 180.5 is out of range: it must be between -180 and 180"),
-            (Some(f64::NAN), Some(0.0), "latitude NaN is out of range: it must be between -90 and 90"),
-            (Some(1.0), None, "give both latitude and longitude, or neither"),
+            (
+                Some(91.0),
+                Some(0.0),
+                "latitude 91 is out of range: it must be between -90 and 90",
+            ),
+            (
+                Some(0.0),
+                Some(180.5),
+                "longitude 180.5 is out of range: it must be between -180 and 180",
+            ),
+            (
+                Some(f64::NAN),
+                Some(0.0),
+                "latitude NaN is out of range: it must be between -90 and 90",
+            ),
+            (
+                Some(1.0),
+                None,
+                "give both latitude and longitude, or neither",
+            ),
         ] {
             let got = match place(lat, lon).validate() {
                 Ok(()) => "ok".to_string(),

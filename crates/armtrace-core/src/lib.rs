@@ -22,8 +22,8 @@ pub mod resolve;
 pub mod source;
 pub mod text;
 pub mod trace;
-pub mod vocab;
 pub mod transfer;
+pub mod vocab;
 
 pub use actor::{Actor, ActorKind, Party};
 pub use category::{CategoryScheme, WeaponCategory};

@@ -106,7 +106,11 @@ pub struct Marking {
 
 impl Marking {
     /// A marking whose legibility follows from its text: `?` unreadable, the rest clear.
-    pub fn read(position: MarkingPosition, script: Script, text: &str) -> Result<Marking, MarkingError> {
+    pub fn read(
+        position: MarkingPosition,
+        script: Script,
+        text: &str,
+    ) -> Result<Marking, MarkingError> {
         Marking::with_mask(position, script, text, None)
     }
 
@@ -125,7 +129,13 @@ impl Marking {
         let legibility = match mask {
             None => chars
                 .iter()
-                .map(|&c| if c == '?' { Legibility::Unreadable } else { Legibility::Clear })
+                .map(|&c| {
+                    if c == '?' {
+                        Legibility::Unreadable
+                    } else {
+                        Legibility::Clear
+                    }
+                })
                 .collect(),
             Some(mask) => {
                 let marks: Vec<char> = mask.chars().collect();
@@ -198,10 +208,30 @@ mod tests {
             (Latin, "56-1?23", None, "ok ....?.. unreadable 1"),
             (Latin, "56-1?23", Some("...~?.."), "ok ...~?.. unreadable 1"),
             (Cyrillic, "ТПЗ", Some("..~"), "ok ..~ unreadable 0"),
-            (Latin, "AB", Some("..."), "error legibility has 3 marks but the text 'AB' has 2 characters"),
-            (Latin, "AB", Some(".x"), "error 'x' in the legibility mask: use '.' (clear), '~' (uncertain) or '?' (unreadable)"),
-            (Latin, "A?", Some(".."), "error character 2 of 'A?' is '?' but not marked unreadable"),
-            (Latin, "  ", None, "error a marking needs text as read: use '?' for each unreadable character"),
+            (
+                Latin,
+                "AB",
+                Some("..."),
+                "error legibility has 3 marks but the text 'AB' has 2 characters",
+            ),
+            (
+                Latin,
+                "AB",
+                Some(".x"),
+                "error 'x' in the legibility mask: use '.' (clear), '~' (uncertain) or '?' (unreadable)",
+            ),
+            (
+                Latin,
+                "A?",
+                Some(".."),
+                "error character 2 of 'A?' is '?' but not marked unreadable",
+            ),
+            (
+                Latin,
+                "  ",
+                None,
+                "error a marking needs text as read: use '?' for each unreadable character",
+            ),
         ] {
             let got = match Marking::with_mask(Receiver, script, text, mask) {
                 Ok(m) => format!("ok {} unreadable {}", m.mask(), m.unreadable_count()),
@@ -221,7 +251,9 @@ mod tests {
         }
         assert_eq!(
             "hexagon".parse::<EnclosingSymbol>().err().as_deref(),
-            Some("unknown symbol 'hexagon': use one of triangle, oval, circle, double_circle, rhombus, square, star, arrow, arrow_in_triangle, shield, other")
+            Some(
+                "unknown symbol 'hexagon': use one of triangle, oval, circle, double_circle, rhombus, square, star, arrow, arrow_in_triangle, shield, other"
+            )
         );
     }
 }

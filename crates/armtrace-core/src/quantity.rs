@@ -173,13 +173,14 @@ impl Measure {
                 self.kind().to_string(),
             ));
         }
-        let sum = self
-            .amount()
-            .checked_add(other.amount())
-            .ok_or_else(|| QuantityError::Overflow(format!("{} + {}", self.amount(), other.amount())))?;
+        let sum = self.amount().checked_add(other.amount()).ok_or_else(|| {
+            QuantityError::Overflow(format!("{} + {}", self.amount(), other.amount()))
+        })?;
         Ok(match self {
             // Unit counts are whole numbers, so their sum in thousandths divides exactly.
-            Measure::Units { .. } => Measure::Units { count: sum.0 / 1000 },
+            Measure::Units { .. } => Measure::Units {
+                count: sum.0 / 1000,
+            },
             Measure::Tiv { .. } => Measure::Tiv { value: sum },
             Measure::Money {
                 currency,
@@ -231,11 +232,26 @@ mod tests {
             ("-3.1", "ok -3.1 (-3100)"),
             (".5", "ok 0.5 (500)"),
             ("1.", "ok 1 (1000)"),
-            ("1.2345", "error '1.2345' is not a number with at most three decimals (use a dot: 12.5)"),
-            ("1,5", "error '1,5' is not a number with at most three decimals (use a dot: 12.5)"),
-            ("", "error '' is not a number with at most three decimals (use a dot: 12.5)"),
-            ("abc", "error 'abc' is not a number with at most three decimals (use a dot: 12.5)"),
-            ("99999999999999999999", "error '99999999999999999999' is too large"),
+            (
+                "1.2345",
+                "error '1.2345' is not a number with at most three decimals (use a dot: 12.5)",
+            ),
+            (
+                "1,5",
+                "error '1,5' is not a number with at most three decimals (use a dot: 12.5)",
+            ),
+            (
+                "",
+                "error '' is not a number with at most three decimals (use a dot: 12.5)",
+            ),
+            (
+                "abc",
+                "error 'abc' is not a number with at most three decimals (use a dot: 12.5)",
+            ),
+            (
+                "99999999999999999999",
+                "error '99999999999999999999' is too large",
+            ),
         ] {
             let got = match input.parse::<Milli>() {
                 Ok(m) => format!("ok {m} ({})", m.0),
@@ -268,12 +284,23 @@ mod tests {
         let err = units.checked_add(&tiv).err().map(|e| e.to_string());
         assert_eq!(
             err.as_deref(),
-            Some("cannot add SIPRI TIV (millions) to units: different measures are never added together")
+            Some(
+                "cannot add SIPRI TIV (millions) to units: different measures are never added together"
+            )
         );
-        assert!(usd(2020).checked_add(&usd(2021)).is_err(), "price years differ");
+        assert!(
+            usd(2020).checked_add(&usd(2021)).is_err(),
+            "price years differ"
+        );
 
         let mut totals = MeasureTotals::default();
-        for m in [usd(2020), units.clone(), tiv.clone(), units.clone(), usd(2020)] {
+        for m in [
+            usd(2020),
+            units.clone(),
+            tiv.clone(),
+            units.clone(),
+            usd(2020),
+        ] {
             assert!(totals.add(&m).is_ok());
         }
         assert_eq!(

@@ -75,7 +75,9 @@ impl NameResolver {
         if key.is_empty() {
             return;
         }
-        let entry = self.tiers[tier].entry(key).or_insert(Entry::One(party.clone()));
+        let entry = self.tiers[tier]
+            .entry(key)
+            .or_insert(Entry::One(party.clone()));
         if let Entry::One(existing) = entry
             && *existing != party
         {
@@ -174,9 +176,18 @@ mod tests {
             ("Hezbollah", "actor:hezbollah"),
             ("unknown supplier(s)", "unknown"),
             ("  Soviet   Union ", "country:SUHH"),
-            ("Atlantis", "error 'Atlantis' is not a known country, actor or organisation: add it to the aliases (or as an actor) rather than guess"),
-            ("Hezbollah*", "error 'Hezbollah*' is not a known country, actor or organisation: add it to the aliases (or as an actor) rather than guess"),
-            ("Twice", "error 'Twice' is ambiguous: it could be country:COG or country:COD; add an explicit alias"),
+            (
+                "Atlantis",
+                "error 'Atlantis' is not a known country, actor or organisation: add it to the aliases (or as an actor) rather than guess",
+            ),
+            (
+                "Hezbollah*",
+                "error 'Hezbollah*' is not a known country, actor or organisation: add it to the aliases (or as an actor) rather than guess",
+            ),
+            (
+                "Twice",
+                "error 'Twice' is ambiguous: it could be country:COG or country:COD; add an explicit alias",
+            ),
         ] {
             let got = match r.resolve(name) {
                 Ok(p) => p.to_string(),

@@ -30,15 +30,37 @@ pub struct SourceRef {
 /// Hosts whose pages are fan wikis, forums, retailers or blogs: rows resting only on them are
 /// graded low.
 const LOW_RELIABILITY_HOSTS: &[&str] = &[
-    "wikia", "fandom", "forum", "canadiangunnutz", "aats-shop", "ranyy", "wildebeesoutdoor",
-    "lexus", "bluefire12", "super-hobby", "syborg3dprinting", "dailynk", "bazmedia",
-    "ksaplayers", "mgronline", "parrot.ru", "ar15.com", "thefiringline", "blog",
+    "wikia",
+    "fandom",
+    "forum",
+    "canadiangunnutz",
+    "aats-shop",
+    "ranyy",
+    "wildebeesoutdoor",
+    "lexus",
+    "bluefire12",
+    "super-hobby",
+    "syborg3dprinting",
+    "dailynk",
+    "bazmedia",
+    "ksaplayers",
+    "mgronline",
+    "parrot.ru",
+    "ar15.com",
+    "thefiringline",
+    "blog",
 ];
 
 /// Hosts of official, museum or peer-reviewed sources.
 const HIGH_RELIABILITY_HOSTS: &[&str] = &[
-    "museumsvictoria", "sipri.org", "un.org", "armaxjournal", "smallarmsreview",
-    "muzejniarcheologie", "securitycouncilreport", "reliefweb",
+    "museumsvictoria",
+    "sipri.org",
+    "un.org",
+    "armaxjournal",
+    "smallarmsreview",
+    "muzejniarcheologie",
+    "securitycouncilreport",
+    "reliefweb",
 ];
 
 impl SourceRef {
@@ -82,15 +104,31 @@ mod tests {
         for (citation, expected) in [
             ("https://en.wikipedia.org/wiki/AK-47", Reliability::Medium),
             ("https://guns.wikia.com/wiki/SVD", Reliability::Low),
-            ("https://modernwar.fandom.com/x ; https://www.canadiangunnutz.com/forum/t", Reliability::Low),
-            ("https://guns.wikia.com/wiki/SVD ; https://en.wikipedia.org/wiki/SVD", Reliability::Medium),
-            ("https://collections.museumsvictoria.com.au/items/388898 ; https://wildebeesoutdoor.com/x", Reliability::High),
-            ("https://www.sipri.org/databases/embargoes", Reliability::High),
+            (
+                "https://modernwar.fandom.com/x ; https://www.canadiangunnutz.com/forum/t",
+                Reliability::Low,
+            ),
+            (
+                "https://guns.wikia.com/wiki/SVD ; https://en.wikipedia.org/wiki/SVD",
+                Reliability::Medium,
+            ),
+            (
+                "https://collections.museumsvictoria.com.au/items/388898 ; https://wildebeesoutdoor.com/x",
+                Reliability::High,
+            ),
+            (
+                "https://www.sipri.org/databases/embargoes",
+                Reliability::High,
+            ),
             ("", Reliability::Ungraded),
             // A path mentioning a forum does not make an encyclopaedia low.
             ("https://en.wikipedia.org/wiki/Forum", Reliability::Medium),
         ] {
-            assert_eq!(SourceRef::graded(citation).reliability, expected, "{citation}");
+            assert_eq!(
+                SourceRef::graded(citation).reliability,
+                expected,
+                "{citation}"
+            );
         }
     }
 }

@@ -70,7 +70,10 @@ mod tests {
             ("Hezbollah (Lebanon)*", "hezbollah lebanon*"),
             ("NATO**", "nato**"),
             ("  Viet   Nam ", "viet nam"),
-            ("Korea, Democratic People's Republic of", "korea democratic peoples republic of"),
+            (
+                "Korea, Democratic People's Republic of",
+                "korea democratic peoples republic of",
+            ),
             ("Wärtsilä", "wartsila"),
             ("Saab-105Ö", "saab 105o"),
             ("Калашников", "калашников"),
@@ -81,8 +84,25 @@ mod tests {
 
     #[test]
     fn collation_is_total_and_accent_blind() {
-        let mut v = vec!["Zambia", "Åland Islands", "albania", "Albania", "Côte d'Ivoire", "Cuba"];
+        let mut v = vec![
+            "Zambia",
+            "Åland Islands",
+            "albania",
+            "Albania",
+            "Côte d'Ivoire",
+            "Cuba",
+        ];
         v.sort_by(|a, b| collate(a, b));
-        assert_eq!(v, ["Åland Islands", "Albania", "albania", "Côte d'Ivoire", "Cuba", "Zambia"]);
+        assert_eq!(
+            v,
+            [
+                "Åland Islands",
+                "Albania",
+                "albania",
+                "Côte d'Ivoire",
+                "Cuba",
+                "Zambia"
+            ]
+        );
     }
 }

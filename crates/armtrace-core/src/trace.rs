@@ -49,10 +49,15 @@ impl TraceRequestStatus {
         use TraceRequestStatus::*;
         match self {
             Drafted => matches!(next, Sent),
-            Sent => matches!(next, Acknowledged | Answered | PartiallyAnswered | Redirected | Declined | Overdue),
+            Sent => matches!(
+                next,
+                Acknowledged | Answered | PartiallyAnswered | Redirected | Declined | Overdue
+            ),
             Acknowledged | Overdue => {
-                matches!(next, Answered | PartiallyAnswered | Redirected | Declined | Overdue)
-                    && next != self
+                matches!(
+                    next,
+                    Answered | PartiallyAnswered | Redirected | Declined | Overdue
+                ) && next != self
             }
             PartiallyAnswered => matches!(next, Answered | Overdue),
             Redirected => matches!(next, Sent),

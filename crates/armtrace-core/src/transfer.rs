@@ -190,7 +190,11 @@ mod tests {
             (Some(TransferStatus::SecondHand), false, None),
             (None, false, None),
         ] {
-            assert_eq!(transfer(status, local).manufactured_in(), expected, "{status:?} {local}");
+            assert_eq!(
+                transfer(status, local).manufactured_in(),
+                expected,
+                "{status:?} {local}"
+            );
         }
     }
 
@@ -201,7 +205,9 @@ mod tests {
             m,
             vec![
                 Measure::Units { count: 10 },
-                Measure::Tiv { value: Milli(13_750) },
+                Measure::Tiv {
+                    value: Milli(13_750)
+                },
                 Measure::Money {
                     amount: Milli::from_whole(1_000_000),
                     currency: "USD".into(),

@@ -4,6 +4,7 @@ use crate::{
     ACTORS, ALIASES, CATEGORIES, EMBARGOES, Embedded, FACTORY_CODES, HISTORIC_STATES, ISO_3166_1,
     ISO_3166_3, REFERENCE_VERSION, VALIDITY, WEAPON_MODELS,
 };
+use armtrace_core::PartialDate;
 use armtrace_core::actor::{Actor, ActorKind, Party};
 use armtrace_core::category::{CategoryScheme, WeaponCategory};
 use armtrace_core::country::Country;
@@ -14,7 +15,6 @@ use armtrace_core::reference::ReferenceSet;
 use armtrace_core::resolve::{Alias, NameResolver};
 use armtrace_core::source::SourceRef;
 use armtrace_core::text::fold;
-use armtrace_core::PartialDate;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -31,7 +31,12 @@ pub enum RefDataError {
     File { file: &'static str, message: String },
 }
 
-fn field_error(f: &Embedded, line: u64, field: &'static str, message: impl Into<String>) -> RefDataError {
+fn field_error(
+    f: &Embedded,
+    line: u64,
+    field: &'static str,
+    message: impl Into<String>,
+) -> RefDataError {
     RefDataError::Field {
         file: f.path,
         line,
@@ -71,7 +76,12 @@ fn list(s: &str) -> Vec<String> {
     s.split(';').filter_map(opt).collect()
 }
 
-fn year(f: &Embedded, line: u64, field: &'static str, s: &str) -> Result<Option<i32>, RefDataError> {
+fn year(
+    f: &Embedded,
+    line: u64,
+    field: &'static str,
+    s: &str,
+) -> Result<Option<i32>, RefDataError> {
     opt(s)
         .map(|v| {
             v.parse::<i32>()
@@ -80,9 +90,17 @@ fn year(f: &Embedded, line: u64, field: &'static str, s: &str) -> Result<Option<
         .transpose()
 }
 
-fn date(f: &Embedded, line: u64, field: &'static str, s: &str) -> Result<Option<PartialDate>, RefDataError> {
+fn date(
+    f: &Embedded,
+    line: u64,
+    field: &'static str,
+    s: &str,
+) -> Result<Option<PartialDate>, RefDataError> {
     opt(s)
-        .map(|v| v.parse::<PartialDate>().map_err(|e| field_error(f, line, field, e.to_string())))
+        .map(|v| {
+            v.parse::<PartialDate>()
+                .map_err(|e| field_error(f, line, field, e.to_string()))
+        })
         .transpose()
 }
 
@@ -174,8 +192,16 @@ fn countries() -> Result<Vec<Country>, RefDataError> {
     let f = &HISTORIC_STATES;
     for (line, h) in records::<Historic>(f)? {
         if !h.code.starts_with('X') || h.code.len() != 4 {
-            return Err(field_error(f, line, "code", "codes of states ISO never listed are X + three letters"));
+            return Err(field_error(
+                f,
+                line,
+                "code",
+                "codes of states ISO never listed are X + three letters",
+            ));
         }
+        // The file holds every state ISO never listed: most are historic (North Yemen), a few
+        // still exist with limited recognition (Kosovo, Northern Cyprus).
+        let valid_to = year(f, line, "valid_to", &h.valid_to)?;
         out.push(Country {
             id: Country::id_for(&h.code),
             name: h.name,
@@ -184,8 +210,8 @@ fn countries() -> Result<Vec<Country>, RefDataError> {
             alpha3: opt(&h.alpha3),
             numeric: opt(&h.numeric),
             valid_from: year(f, line, "valid_from", &h.valid_from)?,
-            valid_to: year(f, line, "valid_to", &h.valid_to)?,
-            historic: true,
+            valid_to,
+            historic: valid_to.is_some(),
             successors: list(&h.successors),
             aliases: vec![],
             source: h.source,
@@ -202,7 +228,12 @@ fn countries() -> Result<Vec<Country>, RefDataError> {
     let f = &VALIDITY;
     for (line, v) in records::<Validity>(f)? {
         let Some(c) = out.iter_mut().find(|c| c.code == v.code) else {
-            return Err(field_error(f, line, "code", format!("no country has code '{}'", v.code)));
+            return Err(field_error(
+                f,
+                line,
+                "code",
+                format!("no country has code '{}'", v.code),
+            ));
         };
         c.valid_from = year(f, line, "valid_from", &v.valid_from)?.or(c.valid_from);
         c.valid_to = year(f, line, "valid_to", &v.valid_to)?.or(c.valid_to);
@@ -235,7 +266,10 @@ fn actors() -> Result<Vec<Actor>, RefDataError> {
         .map(|(line, r)| {
             Ok(Actor {
                 id: Actor::id_for(&r.key),
-                kind: r.kind.parse::<ActorKind>().map_err(|e| field_error(f, line, "kind", e))?,
+                kind: r
+                    .kind
+                    .parse::<ActorKind>()
+                    .map_err(|e| field_error(f, line, "kind", e))?,
                 name: r.name,
                 country: opt(&r.country),
                 parent: None,
@@ -258,7 +292,10 @@ fn aliases() -> Result<Vec<Alias>, RefDataError> {
         .into_iter()
         .map(|(line, r)| {
             Ok(Alias {
-                target: r.target.parse::<Party>().map_err(|e| field_error(f, line, "target", e))?,
+                target: r
+                    .target
+                    .parse::<Party>()
+                    .map_err(|e| field_error(f, line, "target", e))?,
                 alias: r.alias,
             })
         })
@@ -281,7 +318,10 @@ fn categories() -> Result<Vec<WeaponCategory>, RefDataError> {
         .map(|(line, r)| {
             Ok(WeaponCategory {
                 id: WeaponCategory::id_for(&r.code),
-                scheme: r.scheme.parse::<CategoryScheme>().map_err(|e| field_error(f, line, "scheme", e))?,
+                scheme: r
+                    .scheme
+                    .parse::<CategoryScheme>()
+                    .map_err(|e| field_error(f, line, "scheme", e))?,
                 name: r.name,
                 parent: opt(&r.parent),
                 aliases: list(&r.aliases),
@@ -331,7 +371,10 @@ fn producers(resolver: &NameResolver, cell: &str) -> Vec<Producer> {
         .collect()
 }
 
-fn models(resolver: &NameResolver, categories: &[WeaponCategory]) -> Result<Vec<WeaponModel>, RefDataError> {
+fn models(
+    resolver: &NameResolver,
+    categories: &[WeaponCategory],
+) -> Result<Vec<WeaponModel>, RefDataError> {
     #[derive(Deserialize)]
     struct Row {
         designation: String,
@@ -396,7 +439,10 @@ fn factory_codes(resolver: &NameResolver) -> Result<Vec<FactoryCode>, RefDataErr
                 "double circle" => (Some(EnclosingSymbol::DoubleCircle), None),
                 s if s.starts_with("other") => (Some(EnclosingSymbol::Other), Some(s.to_string())),
                 s => (
-                    Some(s.parse::<EnclosingSymbol>().map_err(|e| field_error(f, line, "code_shape", e))?),
+                    Some(
+                        s.parse::<EnclosingSymbol>()
+                            .map_err(|e| field_error(f, line, "code_shape", e))?,
+                    ),
                     None,
                 ),
             };
@@ -450,7 +496,12 @@ fn embargoes(resolver: &NameResolver) -> Result<Vec<Embargo>, RefDataError> {
                 target_country,
                 imposed_by,
                 establishing_decision: opt(&r.establishing_resolution),
-                decision_date: date(f, line, "establishing_resolution_date", &r.establishing_resolution_date)?,
+                decision_date: date(
+                    f,
+                    line,
+                    "establishing_resolution_date",
+                    &r.establishing_resolution_date,
+                )?,
                 modifying_decisions: opt(&r.modifying_or_ending_resolutions),
                 start,
                 end: date(f, line, "end_date", &r.end_date)?,
@@ -471,7 +522,10 @@ fn manufacturers(models: &[WeaponModel], codes: &[FactoryCode]) -> Vec<Manufactu
                 by_key
                     .entry((p.country.clone(), name.clone()))
                     .or_default()
-                    .push(format!("producer of {} in data/reference/weapon_models.csv", m.designation));
+                    .push(format!(
+                        "producer of {} in data/reference/weapon_models.csv",
+                        m.designation
+                    ));
             }
         }
     }
@@ -479,7 +533,10 @@ fn manufacturers(models: &[WeaponModel], codes: &[FactoryCode]) -> Vec<Manufactu
         by_key
             .entry((c.country.clone(), c.manufacturer.clone()))
             .or_default()
-            .push(format!("factory code {} in data/reference/factory_codes.csv", c.code));
+            .push(format!(
+                "factory code {} in data/reference/factory_codes.csv",
+                c.code
+            ));
     }
     by_key
         .into_iter()
@@ -503,14 +560,21 @@ pub fn load() -> Result<ReferenceSet, RefDataError> {
     for c in &mut countries {
         for common in std::mem::take(&mut c.aliases) {
             let target = Party::Country(c.code.clone());
-            if !aliases.iter().any(|a| a.alias == common && a.target == target) {
-                aliases.push(Alias { alias: common, target });
+            if !aliases
+                .iter()
+                .any(|a| a.alias == common && a.target == target)
+            {
+                aliases.push(Alias {
+                    alias: common,
+                    target,
+                });
             }
         }
     }
     for a in &aliases {
         match &a.target {
             Party::Country(code) => match countries.iter_mut().find(|c| &c.code == code) {
+                Some(c) if c.name == a.alias => {}
                 Some(c) => c.aliases.push(a.alias.clone()),
                 None => {
                     return Err(RefDataError::File {

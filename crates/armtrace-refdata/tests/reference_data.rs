@@ -26,10 +26,18 @@ fn shipped_data_loads_with_expected_sizes() {
         s.factory_codes.len(),
         s.embargoes.len()
     );
-    expect_test::expect![[r#"countries 287 (historic 38), actors 61, aliases 142, categories 56, models 45, factory codes 21, embargoes 29"#]]
+    expect_test::expect!["countries 287 (historic 36), actors 61, aliases 153, categories 56, models 45, factory codes 21, embargoes 29"]
         .assert_eq(&summary);
-    for scheme in [CategoryScheme::UnRegister, CategoryScheme::Salw, CategoryScheme::MilitaryList, CategoryScheme::Sipri] {
-        assert!(s.categories.iter().any(|c| c.scheme == scheme), "{scheme} categories shipped");
+    for scheme in [
+        CategoryScheme::UnRegister,
+        CategoryScheme::Salw,
+        CategoryScheme::MilitaryList,
+        CategoryScheme::Sipri,
+    ] {
+        assert!(
+            s.categories.iter().any(|c| c.scheme == scheme),
+            "{scheme} categories shipped"
+        );
     }
     let ml: Vec<&str> = s
         .categories
@@ -74,14 +82,22 @@ fn names_that_sources_use_resolve() {
         };
         assert_eq!(got, expected, "{name}");
     }
-    assert!(r.resolve("Atlantis").is_err(), "unknown names are never invented");
+    assert!(
+        r.resolve("Atlantis").is_err(),
+        "unknown names are never invented"
+    );
 }
 
 #[test]
 fn historic_states_carry_validity_years() {
     let s = set();
     let get = |code: &str| s.countries.iter().find(|c| c.code == code);
-    for (code, from, to) in [("SUHH", 1922, 1991), ("DDDE", 1949, 1990), ("XYAR", 1926, 1990), ("XRVN", 1954, 1975)] {
+    for (code, from, to) in [
+        ("SUHH", 1922, 1991),
+        ("DDDE", 1949, 1990),
+        ("XYAR", 1926, 1990),
+        ("XRVN", 1954, 1975),
+    ] {
         let c = get(code).unwrap_or_else(|| panic!("{code} shipped"));
         assert!(c.historic, "{code} is historic");
         assert_eq!((c.valid_from, c.valid_to), (Some(from), Some(to)), "{code}");
@@ -97,19 +113,47 @@ fn historic_states_carry_validity_years() {
 fn catalogue_rows_keep_sources_and_grades() {
     let s = set();
     for m in &s.models {
-        assert!(!m.source.citation.is_empty(), "{} has a source", m.designation);
+        assert!(
+            !m.source.citation.is_empty(),
+            "{} has a source",
+            m.designation
+        );
         assert!(m.category.is_some(), "{} has a category", m.designation);
     }
-    let grade = |d: &str| s.models.iter().find(|m| m.designation == d).map(|m| m.source.reliability);
+    let grade = |d: &str| {
+        s.models
+            .iter()
+            .find(|m| m.designation == d)
+            .map(|m| m.source.reliability)
+    };
     assert_eq!(grade("AK-47"), Some(Reliability::Medium));
-    let low = s.models.iter().filter(|m| m.source.reliability == Reliability::Low).count();
-    assert!(low >= 1, "rows resting only on fan wikis or forums are graded low");
+    let low = s
+        .models
+        .iter()
+        .filter(|m| m.source.reliability == Reliability::Low)
+        .count();
+    assert!(
+        low >= 1,
+        "rows resting only on fan wikis or forums are graded low"
+    );
     let type56 = s.models.iter().find(|m| m.designation == "Type 56");
-    assert_eq!(type56.and_then(|m| m.country_of_design.clone()).as_deref(), Some("CHN"));
-    assert_eq!(type56.and_then(|m| m.category.clone()).as_deref(), Some("salw.sa.assault_rifle"));
+    assert_eq!(
+        type56.and_then(|m| m.country_of_design.clone()).as_deref(),
+        Some("CHN")
+    );
+    assert_eq!(
+        type56.and_then(|m| m.category.clone()).as_deref(),
+        Some("salw.sa.assault_rifle")
+    );
     let iraq = s.embargoes.iter().find(|e| e.target == "Iraq");
-    assert_eq!(iraq.and_then(|e| e.target_country.clone()).as_deref(), Some("IRQ"));
-    assert_eq!(iraq.and_then(|e| e.start).map(|d| d.to_string()).as_deref(), Some("1990-08"));
+    assert_eq!(
+        iraq.and_then(|e| e.target_country.clone()).as_deref(),
+        Some("IRQ")
+    );
+    assert_eq!(
+        iraq.and_then(|e| e.start).map(|d| d.to_string()).as_deref(),
+        Some("1990-08")
+    );
 }
 
 /// The shared data folder, when present (`ARMTRACE_SHARED_DATA` or `../shared/data`).
@@ -132,7 +176,11 @@ fn sipri_names(path: &std::path::Path) -> Vec<String> {
         .find(|l| l.starts_with("Recipient,Supplier") || l.starts_with("SIPRI AT Database ID"))
         .unwrap_or_else(|| panic!("{} has a SIPRI header", path.display()));
     let cols: Vec<&str> = header.split(',').collect();
-    let idx = |name: &str| cols.iter().position(|c| *c == name).unwrap_or_else(|| panic!("column {name}"));
+    let idx = |name: &str| {
+        cols.iter()
+            .position(|c| *c == name)
+            .unwrap_or_else(|| panic!("column {name}"))
+    };
     let (s, r) = (idx("Supplier"), idx("Recipient"));
     let mut names = Vec::new();
     for line in lines.filter(|l| !l.trim().is_empty() && !l.starts_with(',')) {
@@ -148,7 +196,9 @@ fn sipri_names(path: &std::path::Path) -> Vec<String> {
 #[test]
 fn every_sipri_supplier_and_recipient_resolves() {
     let Some(dir) = shared_data() else {
-        eprintln!("SKIPPED every_sipri_supplier_and_recipient_resolves: ../shared/data/sipri is absent (set ARMTRACE_SHARED_DATA)");
+        eprintln!(
+            "SKIPPED every_sipri_supplier_and_recipient_resolves: ../shared/data/sipri is absent (set ARMTRACE_SHARED_DATA)"
+        );
         return;
     };
     let r = set().resolver();
@@ -176,7 +226,14 @@ fn every_sipri_supplier_and_recipient_resolves() {
             }
         }
     }
-    assert!(unresolved.is_empty(), "unresolved SIPRI names:\n{}", unresolved.join("\n"));
+    assert!(
+        unresolved.is_empty(),
+        "unresolved SIPRI names:\n{}",
+        unresolved.join("\n")
+    );
     assert!(checked > 500, "read the registers ({checked} names)");
-    assert!(kinds[0] > 0 && kinds[1] > 0 && kinds[2] > 0, "countries, actors and unknowns all occur: {kinds:?}");
+    assert!(
+        kinds[0] > 0 && kinds[1] > 0 && kinds[2] > 0,
+        "countries, actors and unknowns all occur: {kinds:?}"
+    );
 }

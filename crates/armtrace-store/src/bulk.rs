@@ -101,13 +101,17 @@ where
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Value>> = rows.by_ref().take(per_statement).collect();
-        let mut qb = QueryBuilder::<DB>::new(format!("INSERT INTO {table} ({}) ", columns.join(", ")));
+        let mut qb =
+            QueryBuilder::<DB>::new(format!("INSERT INTO {table} ({}) ", columns.join(", ")));
         qb.push_values(chunk, |mut b, row| {
             for v in row {
                 DB::push_value(&mut b, v);
             }
         });
-        qb.push(format!(" ON CONFLICT ({key}) DO UPDATE SET {}", updates.join(", ")));
+        qb.push(format!(
+            " ON CONFLICT ({key}) DO UPDATE SET {}",
+            updates.join(", ")
+        ));
         written += DB::rows_affected(&qb.build().execute(&mut **tx).await?);
     }
     Ok(written)

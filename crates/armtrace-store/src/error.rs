@@ -4,17 +4,25 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{path} is not an armtrace database (it is not a SQLite file); it was left untouched. Give another --db path")]
+    #[error(
+        "{path} is not an armtrace database (it is not a SQLite file); it was left untouched. Give another --db path"
+    )]
     NotADatabase { path: PathBuf },
     #[error("no database at {path}: run `armtrace init` first, or give --db")]
     NoDatabase { path: PathBuf },
-    #[error("cannot reach PostgreSQL at {url}: {reason}. Check that the server runs and the URL is right")]
+    #[error(
+        "cannot reach PostgreSQL at {url}: {reason}. Check that the server runs and the URL is right"
+    )]
     Unreachable { url: String, reason: String },
     #[error("'{0}' is not a database location: give a SQLite file path or a postgres:// URL")]
     BadLocation(String),
-    #[error("the database has schema version {found} but this armtrace knows only up to {known}: it was written by a newer armtrace. Upgrade armtrace; the database was not changed")]
+    #[error(
+        "the database has schema version {found} but this armtrace knows only up to {known}: it was written by a newer armtrace. Upgrade armtrace; the database was not changed"
+    )]
     SchemaTooNew { found: i64, known: i64 },
-    #[error("the database has schema version {found}, this armtrace needs {known}: run `armtrace init` to migrate it")]
+    #[error(
+        "the database has schema version {found}, this armtrace needs {known}: run `armtrace init` to migrate it"
+    )]
     SchemaOutdated { found: i64, known: i64 },
     #[error("the database is not initialised: run `armtrace init`")]
     NotInitialised,

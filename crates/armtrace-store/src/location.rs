@@ -71,8 +71,14 @@ mod tests {
             ("armtrace.db", "sqlite armtrace.db"),
             ("sqlite:field.db", "sqlite field.db"),
             ("sqlite:///tmp/x.db", "sqlite /tmp/x.db"),
-            ("postgres://root@127.0.0.1/test", "postgres postgres://root@127.0.0.1/test"),
-            ("postgresql://u:pw@h:5432/db", "postgres postgresql://u:***@h:5432/db"),
+            (
+                "postgres://root@127.0.0.1/test",
+                "postgres postgres://root@127.0.0.1/test",
+            ),
+            (
+                "postgresql://u:pw@h:5432/db",
+                "postgres postgresql://u:***@h:5432/db",
+            ),
             ("", "error"),
             ("mysql://x", "error"),
         ] {

@@ -54,10 +54,12 @@ impl Store {
                 Ok(store)
             }
             (OpenMode::Existing, None) => Err(StoreError::NotInitialised),
-            (OpenMode::Existing, Some(v)) if v < SCHEMA_VERSION => Err(StoreError::SchemaOutdated {
-                found: v,
-                known: SCHEMA_VERSION,
-            }),
+            (OpenMode::Existing, Some(v)) if v < SCHEMA_VERSION => {
+                Err(StoreError::SchemaOutdated {
+                    found: v,
+                    known: SCHEMA_VERSION,
+                })
+            }
             (OpenMode::Existing, Some(_)) => Ok(store),
         }
     }

@@ -119,7 +119,9 @@ fn tables(set: &ReferenceSet) -> Vec<Table> {
         .map(|a| {
             let target = a.target.to_string();
             vec![
-                Value::from(Id::for_reference("alias", &format!("{}|{target}", a.alias)).to_string()),
+                Value::from(
+                    Id::for_reference("alias", &format!("{}|{target}", a.alias)).to_string(),
+                ),
                 Value::from(a.alias.as_str()),
                 Value::from(fold(&a.alias)),
                 Value::from(target),
@@ -226,14 +228,34 @@ fn tables(set: &ReferenceSet) -> Vec<Table> {
         Table {
             name: "countries",
             columns: &[
-                "id", "code", "name", "official_name", "alpha2", "alpha3", "numeric_code",
-                "valid_from", "valid_to", "historic", "successors_json", "source", "origin",
+                "id",
+                "code",
+                "name",
+                "official_name",
+                "alpha2",
+                "alpha3",
+                "numeric_code",
+                "valid_from",
+                "valid_to",
+                "historic",
+                "successors_json",
+                "source",
+                "origin",
             ],
             rows: countries,
         },
         Table {
             name: "actors",
-            columns: &["id", "key", "kind", "name", "country_code", "parent_id", "source", "origin"],
+            columns: &[
+                "id",
+                "key",
+                "kind",
+                "name",
+                "country_code",
+                "parent_id",
+                "source",
+                "origin",
+            ],
             rows: actors,
         },
         Table {
@@ -243,37 +265,85 @@ fn tables(set: &ReferenceSet) -> Vec<Table> {
         },
         Table {
             name: "categories",
-            columns: &["id", "code", "scheme", "name", "parent_code", "aliases_json", "source", "origin"],
+            columns: &[
+                "id",
+                "code",
+                "scheme",
+                "name",
+                "parent_code",
+                "aliases_json",
+                "source",
+                "origin",
+            ],
             rows: categories,
         },
         Table {
             name: "manufacturers",
-            columns: &["id", "name", "country_code", "aliases_json", "source", "origin"],
+            columns: &[
+                "id",
+                "name",
+                "country_code",
+                "aliases_json",
+                "source",
+                "origin",
+            ],
             rows: manufacturers,
         },
         Table {
             name: "weapon_models",
             columns: &[
-                "id", "designation", "aliases_json", "family", "category_code",
-                "category_as_written", "calibre", "country_code", "country_as_written",
-                "producers_json", "copy_of", "notes", "source", "reliability", "origin",
+                "id",
+                "designation",
+                "aliases_json",
+                "family",
+                "category_code",
+                "category_as_written",
+                "calibre",
+                "country_code",
+                "country_as_written",
+                "producers_json",
+                "copy_of",
+                "notes",
+                "source",
+                "reliability",
+                "origin",
             ],
             rows: models,
         },
         Table {
             name: "factory_codes",
             columns: &[
-                "id", "code", "symbol", "country_code", "country_as_written", "manufacturer",
-                "used_on", "notes", "source", "reliability", "origin",
+                "id",
+                "code",
+                "symbol",
+                "country_code",
+                "country_as_written",
+                "manufacturer",
+                "used_on",
+                "notes",
+                "source",
+                "reliability",
+                "origin",
             ],
             rows: factory_codes,
         },
         Table {
             name: "embargoes",
             columns: &[
-                "id", "target", "target_country", "imposed_by", "establishing_decision",
-                "decision_date", "modifying_decisions", "start_date", "end_date", "status", "scope",
-                "source", "reliability", "origin",
+                "id",
+                "target",
+                "target_country",
+                "imposed_by",
+                "establishing_decision",
+                "decision_date",
+                "modifying_decisions",
+                "start_date",
+                "end_date",
+                "status",
+                "scope",
+                "source",
+                "reliability",
+                "origin",
             ],
             rows: embargoes,
         },
@@ -339,6 +409,23 @@ impl Store {
         Ok(v)
     }
 
+    /// Sets a value in the metadata table.
+    pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            upsert_rows(
+                &mut tx,
+                "schema_meta",
+                &["key", "value"],
+                "key",
+                vec![vec![Value::from(key), Value::from(value)]],
+            )
+            .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// The explicit name variants (aliases) of countries and actors.
     pub async fn aliases(&self) -> Result<Vec<Alias>, StoreError> {
         let rows: Vec<(String, String)> = with_pool!(self, p => {
@@ -391,17 +478,24 @@ impl Store {
         for a in aliases {
             if let Party::Country(code) = &a.target
                 && let Some(c) = countries.iter_mut().find(|c| &c.code == code)
+                && a.alias != c.name
             {
                 c.aliases.push(a.alias);
             }
         }
         if let Some(needle) = search {
             countries.retain(|c| {
-                [Some(&c.name), c.official_name.as_ref(), Some(&c.code), c.alpha2.as_ref(), c.alpha3.as_ref()]
-                    .into_iter()
-                    .flatten()
-                    .chain(c.aliases.iter())
-                    .any(|h| matches(h, needle))
+                [
+                    Some(&c.name),
+                    c.official_name.as_ref(),
+                    Some(&c.code),
+                    c.alpha2.as_ref(),
+                    c.alpha3.as_ref(),
+                ]
+                .into_iter()
+                .flatten()
+                .chain(c.aliases.iter())
+                .any(|h| matches(h, needle))
             });
         }
         countries.sort_by(|a, b| collate(&a.name, &b.name).then_with(|| a.code.cmp(&b.code)));
@@ -465,7 +559,11 @@ impl Store {
                 })
                 .collect::<Result<Vec<_>, StoreError>>()?
         });
-        cats.sort_by(|a, b| a.scheme.cmp(&b.scheme).then_with(|| category_order(&a.code, &b.code)));
+        cats.sort_by(|a, b| {
+            a.scheme
+                .cmp(&b.scheme)
+                .then_with(|| category_order(&a.code, &b.code))
+        });
         Ok(cats)
     }
 
@@ -588,7 +686,11 @@ impl Store {
                 })
                 .collect::<Result<Vec<_>, StoreError>>()?
         });
-        embargoes.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| collate(&a.target, &b.target)));
+        embargoes.sort_by(|a, b| {
+            a.start
+                .cmp(&b.start)
+                .then_with(|| collate(&a.target, &b.target))
+        });
         Ok(embargoes)
     }
 
@@ -633,8 +735,33 @@ mod tests {
 
     #[test]
     fn category_codes_sort_naturally() {
-        let mut v = vec!["ML10", "ML2", "VII", "VII.b", "I", "IV", "ML1", "sipri.aircraft", "salw.lw", "salw.sa"];
+        let mut v = vec![
+            "ML10",
+            "ML2",
+            "VII",
+            "VII.b",
+            "I",
+            "IV",
+            "ML1",
+            "sipri.aircraft",
+            "salw.lw",
+            "salw.sa",
+        ];
         v.sort_by(|a, b| category_order(a, b));
-        assert_eq!(v, ["I", "IV", "VII", "VII.b", "ML1", "ML2", "ML10", "salw.lw", "salw.sa", "sipri.aircraft"]);
+        assert_eq!(
+            v,
+            [
+                "I",
+                "IV",
+                "VII",
+                "VII.b",
+                "ML1",
+                "ML2",
+                "ML10",
+                "salw.lw",
+                "salw.sa",
+                "sipri.aircraft"
+            ]
+        );
     }
 }

@@ -34,6 +34,7 @@ impl TestDb {
 
     /// A fresh schema on the PostgreSQL server named by `ARMTRACE_TEST_PG`, or `None` (after saying
     /// so on stderr) when it is not set.
+    #[allow(clippy::print_stderr)] // Test support: a skip must be visible in the test log.
     pub async fn postgres(test: &str) -> Option<TestDb> {
         let Ok(base) = std::env::var(PG_ENV) else {
             eprintln!("SKIPPED {test} on PostgreSQL: set {PG_ENV}=postgres://… to run it");
@@ -77,7 +78,9 @@ impl Drop for TestDb {
         if let Some((base, schema)) = self.pg.take() {
             // A separate thread with its own runtime: Drop may run inside another runtime.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
                 if let Ok(rt) = rt {
                     rt.block_on(async {
                         if let Ok(mut c) = sqlx::PgConnection::connect(&base).await {
@@ -97,7 +100,9 @@ impl Drop for TestDb {
 
 /// The tables and columns of a store's schema, as (table, column, normalised type, nullable), sorted:
 /// used to prove that the SQLite and PostgreSQL migrations define the same schema.
-pub async fn schema_of(store: &crate::Store) -> Result<Vec<(String, String, String, bool)>, StoreError> {
+pub async fn schema_of(
+    store: &crate::Store,
+) -> Result<Vec<(String, String, String, bool)>, StoreError> {
     let mut cols: Vec<(String, String, String, bool)> = match &store.backend {
         crate::Backend::Sqlite(p) => {
             let tables: Vec<String> = sqlx::query_scalar(

@@ -25,34 +25,73 @@ async fn scenario(db: &TestDb) -> String {
         other => panic!("{b}: an empty database is not initialised, got {other:?}"),
     }
     let store = open(db, OpenMode::CreateOrMigrate).await;
-    assert_eq!(store.applied_version().await.ok().flatten(), Some(SCHEMA_VERSION), "{b}");
+    assert_eq!(
+        store.applied_version().await.ok().flatten(),
+        Some(SCHEMA_VERSION),
+        "{b}"
+    );
 
-    let first = store.load_reference(&set).await.unwrap_or_else(|e| panic!("{b}: load: {e}"));
+    let first = store
+        .load_reference(&set)
+        .await
+        .unwrap_or_else(|e| panic!("{b}: load: {e}"));
     assert_eq!(first.previous_version, None, "{b}");
-    assert_eq!(first.written.get("weapon_models"), Some(&(set.models.len() as u64)), "{b}");
-    let counts = store.counts().await.unwrap_or_else(|e| panic!("{b}: counts: {e}"));
+    assert_eq!(
+        first.written.get("weapon_models"),
+        Some(&(set.models.len() as u64)),
+        "{b}"
+    );
+    let counts = store
+        .counts()
+        .await
+        .unwrap_or_else(|e| panic!("{b}: counts: {e}"));
     assert_eq!(counts.countries as usize, set.countries.len(), "{b}");
     assert_eq!(counts.models as usize, set.models.len(), "{b}");
     assert_eq!(counts.embargoes as usize, set.embargoes.len(), "{b}");
 
     // Loading again changes nothing and removes nothing.
-    let second = store.load_reference(&set).await.unwrap_or_else(|e| panic!("{b}: reload: {e}"));
+    let second = store
+        .load_reference(&set)
+        .await
+        .unwrap_or_else(|e| panic!("{b}: reload: {e}"));
     assert_eq!(second.removed, 0, "{b}");
-    assert_eq!(second.previous_version.as_deref(), Some(set.version.as_str()), "{b}");
-    assert_eq!(store.counts().await.ok(), Some(counts.clone()), "{b}: idempotent");
+    assert_eq!(
+        second.previous_version.as_deref(),
+        Some(set.version.as_str()),
+        "{b}"
+    );
+    assert_eq!(
+        store.counts().await.ok(),
+        Some(counts.clone()),
+        "{b}: idempotent"
+    );
 
     // A later version without one model removes exactly that model.
     let mut smaller = set.clone();
     let dropped = smaller.models.pop().map(|m| m.designation);
-    let third = store.load_reference(&smaller).await.unwrap_or_else(|e| panic!("{b}: {e}"));
+    let third = store
+        .load_reference(&smaller)
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
     assert_eq!(third.removed, 1, "{b}");
     let models = store.models(None).await.unwrap_or_default();
     assert_eq!(models.len(), set.models.len() - 1, "{b}");
-    assert!(!models.iter().any(|m| Some(&m.designation) == dropped.as_ref()), "{b}");
-    store.load_reference(&set).await.unwrap_or_else(|e| panic!("{b}: {e}"));
+    assert!(
+        !models
+            .iter()
+            .any(|m| Some(&m.designation) == dropped.as_ref()),
+        "{b}"
+    );
+    store
+        .load_reference(&set)
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
 
     // Round trip: what comes back is what went in.
-    let mut countries = store.countries(None).await.unwrap_or_else(|e| panic!("{b}: {e}"));
+    let mut countries = store
+        .countries(None)
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
     let mut shipped = set.countries.clone();
     for c in countries.iter_mut().chain(shipped.iter_mut()) {
         c.aliases.sort();
@@ -75,18 +114,27 @@ async fn scenario(db: &TestDb) -> String {
 
     let mut t = String::new();
     let soviet = store.countries(Some("soviet")).await.unwrap_or_default();
-    t += &format!("search soviet: {:?}\n", soviet.iter().map(|c| &c.code).collect::<Vec<_>>());
+    t += &format!(
+        "search soviet: {:?}\n",
+        soviet.iter().map(|c| &c.code).collect::<Vec<_>>()
+    );
     let yemen = store.countries(Some("yemen")).await.unwrap_or_default();
     t += &format!(
         "search yemen: {:?}\n",
-        yemen.iter().map(|c| format!("{} {}", c.code, c.validity())).collect::<Vec<_>>()
+        yemen
+            .iter()
+            .map(|c| format!("{} {}", c.code, c.validity()))
+            .collect::<Vec<_>>()
     );
     let kalash = store.models(Some("kalashnikov")).await.unwrap_or_default();
     t += &format!("models kalashnikov: {}\n", kalash.len());
     let cats = store.categories().await.unwrap_or_default();
     t += &format!(
         "categories: {}\n",
-        cats.iter().map(|c| c.code.as_str()).collect::<Vec<_>>().join(" ")
+        cats.iter()
+            .map(|c| c.code.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     let embargoes = store.embargoes().await.unwrap_or_default();
     t += &format!(
@@ -94,9 +142,22 @@ async fn scenario(db: &TestDb) -> String {
         embargoes[0].target,
         embargoes[0].start.map(|d| d.to_string())
     );
-    t += &format!("factory codes: {}\n", store.factory_codes().await.unwrap_or_default().len());
-    t += &format!("actors: {}\n", store.actors().await.unwrap_or_default().len());
-    t += &format!("all countries sorted: {}\n", countries.iter().map(|c| c.code.as_str()).collect::<Vec<_>>().join(","));
+    t += &format!(
+        "factory codes: {}\n",
+        store.factory_codes().await.unwrap_or_default().len()
+    );
+    t += &format!(
+        "actors: {}\n",
+        store.actors().await.unwrap_or_default().len()
+    );
+    t += &format!(
+        "all countries sorted: {}\n",
+        countries
+            .iter()
+            .map(|c| c.code.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
     store.close().await;
 
     // Reopening an initialised database works without migrating.
@@ -155,12 +216,20 @@ async fn a_file_that_is_not_a_database_is_refused_and_left_untouched() {
             }
             other => panic!("{mode:?}: expected NotADatabase, got {other:?}"),
         }
-        assert_eq!(std::fs::read(&path).ok().as_deref(), Some(&content[..]), "file untouched");
+        assert_eq!(
+            std::fs::read(&path).ok().as_deref(),
+            Some(&content[..]),
+            "file untouched"
+        );
     }
     let names: Vec<_> = std::fs::read_dir(dir.path())
         .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
         .unwrap_or_default();
-    assert_eq!(names.len(), 1, "no -wal or -shm files were created: {names:?}");
+    assert_eq!(
+        names.len(),
+        1,
+        "no -wal or -shm files were created: {names:?}"
+    );
 }
 
 #[tokio::test]
@@ -169,15 +238,24 @@ async fn another_programs_sqlite_database_is_refused() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let path = dir.path().join("contacts.db");
     let url = format!("sqlite:{}?mode=rwc", path.display());
-    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
-    sqlx::query("CREATE TABLE contacts (name TEXT)").execute(&mut conn).await.unwrap_or_else(|e| panic!("{e}"));
+    let mut conn = sqlx::SqliteConnection::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    sqlx::query("CREATE TABLE contacts (name TEXT)")
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     conn.close().await.unwrap_or_else(|e| panic!("{e}"));
     let before = std::fs::read(&path).unwrap_or_default();
     match Store::open(&Location::Sqlite(path.clone()), OpenMode::CreateOrMigrate).await {
         Err(StoreError::NotADatabase { .. }) => {}
         other => panic!("expected NotADatabase, got {other:?}"),
     }
-    assert_eq!(std::fs::read(&path).unwrap_or_default(), before, "file untouched");
+    assert_eq!(
+        std::fs::read(&path).unwrap_or_default(),
+        before,
+        "file untouched"
+    );
 }
 
 #[tokio::test]
@@ -193,7 +271,10 @@ async fn a_newer_schema_is_refused_not_downgraded() {
                 Err(StoreError::SchemaTooNew { found, known }) => {
                     assert_eq!((found, known), (SCHEMA_VERSION + 1, SCHEMA_VERSION));
                 }
-                other => panic!("{}: {mode:?}: expected SchemaTooNew, got {other:?}", db.backend()),
+                other => panic!(
+                    "{}: {mode:?}: expected SchemaTooNew, got {other:?}",
+                    db.backend()
+                ),
             }
         }
     }
@@ -203,14 +284,22 @@ async fn a_newer_schema_is_refused_not_downgraded() {
 async fn unreachable_postgres_is_a_clear_error_within_seconds() {
     let started = std::time::Instant::now();
     // Port 9 (discard) on loopback: nothing listens there.
-    let loc = Location::parse("postgres://armtrace:secret@127.0.0.1:9/none").unwrap_or_else(|e| panic!("{e}"));
+    let loc = Location::parse("postgres://armtrace:secret@127.0.0.1:9/none")
+        .unwrap_or_else(|e| panic!("{e}"));
     match Store::open(&loc, OpenMode::Existing).await {
         Err(e @ StoreError::Unreachable { .. }) => {
             let msg = e.to_string();
-            assert!(msg.contains("cannot reach PostgreSQL at postgres://armtrace:***@127.0.0.1:9/none"), "{msg}");
+            assert!(
+                msg.contains("cannot reach PostgreSQL at postgres://armtrace:***@127.0.0.1:9/none"),
+                "{msg}"
+            );
             assert!(!msg.contains("secret"), "password hidden: {msg}");
         }
         other => panic!("expected Unreachable, got {other:?}"),
     }
-    assert!(started.elapsed().as_secs() < 10, "gave up in {:?}", started.elapsed());
+    assert!(
+        started.elapsed().as_secs() < 10,
+        "gave up in {:?}",
+        started.elapsed()
+    );
 }
