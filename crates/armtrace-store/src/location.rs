@@ -13,6 +13,14 @@ pub enum Location {
 
 impl Location {
     /// Parses `postgres://…`/`postgresql://…`, `sqlite:PATH`, or a plain file path.
+    ///
+    /// ```
+    /// use armtrace_store::Location;
+    /// let field = Location::parse("field-laptop.db").unwrap();
+    /// assert_eq!(field.to_string(), "field-laptop.db");
+    /// let shared = Location::parse("postgres://analyst:secret@db/armtrace").unwrap();
+    /// assert_eq!(shared.to_string(), "postgres://analyst:***@db/armtrace");
+    /// ```
     pub fn parse(s: &str) -> Result<Location, StoreError> {
         let t = s.trim();
         if t.is_empty() {
