@@ -49,9 +49,12 @@ impl NameResolver {
         }
         for c in countries {
             let party = Party::Country(c.code.clone());
+            // A country's own codes resolve too ("IRQ", "SUHH"), so native files may use them.
             for name in std::iter::once(&c.name)
                 .chain(c.official_name.iter())
                 .chain(c.aliases.iter())
+                .chain(std::iter::once(&c.code))
+                .chain(c.alpha3.iter())
             {
                 r.insert(1, name, party.clone());
             }

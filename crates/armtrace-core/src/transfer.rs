@@ -63,9 +63,34 @@ pub struct Delivery {
     pub tiv: Option<Milli>,
 }
 
+/// The SIPRI trend-indicator values a register record states, in millions of TIV.
+///
+/// SIPRI writes "0" for a value between 0 and 0.5 million and leaves a field empty when there is no
+/// value (for delivered TIV: no deliveries identified); `None` is that empty field.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SipriFigures {
+    /// "SIPRI AT Database ID" (newer export format only).
+    pub deal_id: Option<i64>,
+    /// TIV of one new unit ("SIPRI TIV per unit"; "SIPRI estimate" in the newer format).
+    pub tiv_per_unit: Option<Milli>,
+    /// TIV of one unit after the second-hand discount ("TIV deal unit", newer format only).
+    pub tiv_deal_unit: Option<Milli>,
+    /// "SIPRI TIV for total order" (older format only).
+    pub tiv_total_order: Option<Milli>,
+    /// TIV of all deliveries: the older format's "SIPRI TIV of delivered weapons"; in the newer
+    /// format the sum of the yearly "TIV delivery values".
+    pub tiv_delivered: Option<Milli>,
+    /// "Number delivered" of the older format, which gives no numbers per year.
+    pub number_delivered: Option<i64>,
+    pub number_delivered_is_estimate: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transfer {
     pub id: Id,
+    /// Identifies the record within its release or dataset, so that importing the same file
+    /// twice adds nothing.
+    pub record_key: String,
     pub kind: TransferKind,
     pub source_type: SourceType,
     pub supplier: Party,
@@ -91,6 +116,8 @@ pub struct Transfer {
     /// Other measures the source states (money in a contract or customs declaration).
     pub values: Vec<Measure>,
     pub comments: Option<String>,
+    /// What a SIPRI register states in TIV; `None` for other sources.
+    pub sipri: Option<SipriFigures>,
     pub record: SourceRecord,
 }
 
@@ -107,17 +134,34 @@ impl Transfer {
         }
     }
 
+    /// How many units were delivered in all: the yearly numbers where the source gives them,
+    /// else the register's total.
+    pub fn number_delivered(&self) -> Option<i64> {
+        let yearly: Vec<i64> = self.deliveries.iter().filter_map(|d| d.number).collect();
+        if !yearly.is_empty() {
+            return Some(yearly.iter().sum());
+        }
+        self.sipri.as_ref().and_then(|s| s.number_delivered)
+    }
+
+    /// TIV delivered in all: the yearly values where the source gives them, else the total.
+    pub fn tiv_delivered(&self) -> Option<Milli> {
+        let yearly: Vec<Milli> = self.deliveries.iter().filter_map(|d| d.tiv).collect();
+        if !yearly.is_empty() {
+            return Some(Milli(yearly.iter().map(|m| m.0).sum()));
+        }
+        self.sipri.as_ref().and_then(|s| s.tiv_delivered)
+    }
+
     /// Everything the transfer states about its size, one total per kind of measure: units
     /// delivered, TIV delivered, and any money values.
     pub fn measures(&self) -> Result<Vec<Measure>, QuantityError> {
         let mut totals = MeasureTotals::default();
-        for d in &self.deliveries {
-            if let Some(count) = d.number {
-                totals.add(&Measure::Units { count })?;
-            }
-            if let Some(value) = d.tiv {
-                totals.add(&Measure::Tiv { value })?;
-            }
+        if let Some(count) = self.number_delivered() {
+            totals.add(&Measure::Units { count })?;
+        }
+        if let Some(value) = self.tiv_delivered() {
+            totals.add(&Measure::Tiv { value })?;
         }
         for v in &self.values {
             totals.add(v)?;
@@ -133,6 +177,7 @@ mod tests {
     fn transfer(status: Option<TransferStatus>, local: bool) -> Transfer {
         Transfer {
             id: Id::new_random(),
+            record_key: "k1".into(),
             kind: TransferKind::Delivery,
             source_type: SourceType::Register,
             supplier: Party::Country("SUHH".into()),
@@ -171,6 +216,7 @@ mod tests {
                 price_year: 1980,
             }],
             comments: None,
+            sipri: None,
             record: SourceRecord {
                 file: "register.csv".into(),
                 line: 13,

@@ -8,7 +8,7 @@
 
 mod load;
 
-pub use load::{RefDataError, load};
+pub use load::{RefDataError, category_index, load, sipri_description_categories};
 
 /// The version of the shipped reference data, recorded in the database by `armtrace init`.
 /// Bump it whenever a file under `data/` changes.
@@ -39,3 +39,13 @@ pub(crate) const CATEGORIES: Embedded = embed!("reference/categories.csv");
 pub(crate) const WEAPON_MODELS: Embedded = embed!("reference/weapon_models.csv");
 pub(crate) const FACTORY_CODES: Embedded = embed!("reference/factory_codes.csv");
 pub(crate) const EMBARGOES: Embedded = embed!("reference/un_arms_embargoes.csv");
+pub(crate) const DESCRIPTION_CATEGORIES: Embedded = embed!("sipri/description_categories.csv");
+
+/// The Iraq and Iran 1970–1990 subset of the SIPRI trade register (about 1.3 % of the register,
+/// shipped under SIPRI's terms for non-commercial use), exactly as SIPRI exported it
+/// (Windows-1252). The demo database imports it.
+pub const SIPRI_IRAQ_IRAN_SUBSET: &[u8] =
+    include_bytes!("../../../data/sipri/sipri_trade_register_iraq_iran_1970-1990_SUBSET.csv");
+
+/// The file name of the shipped SIPRI subset, as import reports name it.
+pub const SIPRI_IRAQ_IRAN_SUBSET_NAME: &str = "sipri_trade_register_iraq_iran_1970-1990_SUBSET.csv";

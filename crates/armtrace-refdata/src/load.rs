@@ -1,8 +1,8 @@
 //! Parsing the embedded files into a [`ReferenceSet`]. Errors name the file, line and field.
 
 use crate::{
-    ACTORS, ALIASES, CATEGORIES, EMBARGOES, Embedded, FACTORY_CODES, HISTORIC_STATES, ISO_3166_1,
-    ISO_3166_3, REFERENCE_VERSION, VALIDITY, WEAPON_MODELS,
+    ACTORS, ALIASES, CATEGORIES, DESCRIPTION_CATEGORIES, EMBARGOES, Embedded, FACTORY_CODES,
+    HISTORIC_STATES, ISO_3166_1, ISO_3166_3, REFERENCE_VERSION, VALIDITY, WEAPON_MODELS,
 };
 use armtrace_core::PartialDate;
 use armtrace_core::actor::{Actor, ActorKind, Party};
@@ -332,11 +332,12 @@ fn categories() -> Result<Vec<WeaponCategory>, RefDataError> {
         .collect()
 }
 
-/// Maps a category as a source writes it ("assault rifle") to a category code, by name or alias.
-fn category_index(categories: &[WeaponCategory]) -> HashMap<String, String> {
+/// Maps a category as a source writes it ("assault rifle", "Armoured vehicles") or its code
+/// ("ML1") to a category code, by folded code, name or alias.
+pub fn category_index(categories: &[WeaponCategory]) -> HashMap<String, String> {
     let mut index = HashMap::new();
     for c in categories {
-        for name in std::iter::once(&c.name).chain(&c.aliases) {
+        for name in [&c.code, &c.name].into_iter().chain(&c.aliases) {
             index.entry(fold(name)).or_insert_with(|| c.code.clone());
         }
     }
@@ -610,4 +611,36 @@ pub fn load() -> Result<ReferenceSet, RefDataError> {
         factory_codes,
         embargoes,
     })
+}
+
+/// SIPRI's weapon descriptions (as the older export writes them) to SIPRI category codes: SIPRI's
+/// own pairing from its newer export where it has one, armtrace's mapping by analogy otherwise
+/// (`data/sipri/description_categories.csv`, column `basis`).
+pub fn sipri_description_categories() -> Result<HashMap<String, String>, RefDataError> {
+    #[derive(Deserialize)]
+    struct Row {
+        description: String,
+        category: String,
+    }
+    let f = &DESCRIPTION_CATEGORIES;
+    let mut map = HashMap::new();
+    for (line, r) in records::<Row>(f)? {
+        if !r.category.starts_with("sipri.") {
+            return Err(field_error(
+                f,
+                line,
+                "category",
+                format!("'{}' is not a SIPRI category code", r.category),
+            ));
+        }
+        if map.insert(r.description.clone(), r.category).is_some() {
+            return Err(field_error(
+                f,
+                line,
+                "description",
+                format!("'{}' is listed twice", r.description),
+            ));
+        }
+    }
+    Ok(map)
 }
