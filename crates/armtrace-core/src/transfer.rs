@@ -8,6 +8,17 @@ use crate::quantity::{Measure, MeasureTotals, Milli, QuantityError};
 use crate::vocab::vocabulary;
 use serde::{Deserialize, Serialize};
 
+/// SIPRI's credit line, required on everything built from its data.
+pub const SIPRI_CREDIT: &str = "Information from the SIPRI Arms Transfers Database";
+
+/// Said with every figure armtrace derives from SIPRI data (SIPRI's terms: derived calculations
+/// must not be attributed to SIPRI).
+pub const SIPRI_DERIVED: &str =
+    "Figures were calculated by armtrace from SIPRI data, not by SIPRI.";
+
+/// What SIPRI's register covers and does not, said on every output built from it.
+pub const SIPRI_COVERAGE: &str = "Coverage: SIPRI records transfers of major conventional arms, including portable guided missiles (MANPADS, anti-tank missiles); it does not record small arms, light weapons other than those, or ammunition.";
+
 vocabulary! {
     "transfer kind",
     TransferKind {
@@ -170,9 +181,138 @@ impl Transfer {
     }
 }
 
+/// What a transfer delivered in one year, as stated or as armtrace spreads a total.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct YearShare {
+    pub year: i32,
+    pub year_is_estimate: bool,
+    pub number: Option<i64>,
+    pub number_is_estimate: bool,
+    pub tiv: Option<Milli>,
+    /// The number and TIV are armtrace's even spread of the deal's totals over its delivery years
+    /// (the older SIPRI format gives totals and a list of years, not yearly figures).
+    pub spread: bool,
+}
+
+/// Splits `total` into `n` whole parts that add up to it exactly, the remainder going to the
+/// earliest parts: 10 over 3 years is 4, 3, 3.
+pub fn spread_evenly(total: i64, n: usize) -> Vec<i64> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let n64 = n as i64;
+    let (base, rem) = (total.div_euclid(n64), total.rem_euclid(n64));
+    (0..n64).map(|i| base + i64::from(i < rem)).collect()
+}
+
+impl Transfer {
+    /// Deliveries by year. Where the source gives yearly figures they are used as they are;
+    /// where it gives only totals and the years (SIPRI's older format), the totals are spread
+    /// evenly over the years and marked as armtrace's estimate. A single delivery year takes the
+    /// whole total, which is then exact.
+    pub fn yearly(&self) -> Vec<YearShare> {
+        let has_yearly = self
+            .deliveries
+            .iter()
+            .any(|d| d.number.is_some() || d.tiv.is_some());
+        let n = self.deliveries.len();
+        let totals = self.sipri.as_ref().filter(|_| !has_yearly && n > 0);
+        let numbers = totals
+            .and_then(|s| s.number_delivered)
+            .map(|t| spread_evenly(t, n));
+        let tivs = totals
+            .and_then(|s| s.tiv_delivered)
+            .map(|t| spread_evenly(t.0, n));
+        let estimate_flag = self
+            .sipri
+            .as_ref()
+            .is_some_and(|s| s.number_delivered_is_estimate);
+        self.deliveries
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                if has_yearly || totals.is_none() {
+                    YearShare {
+                        year: d.year,
+                        year_is_estimate: d.year_is_estimate,
+                        number: d.number,
+                        number_is_estimate: d.number_is_estimate,
+                        tiv: d.tiv,
+                        spread: false,
+                    }
+                } else {
+                    YearShare {
+                        year: d.year,
+                        year_is_estimate: d.year_is_estimate,
+                        number: numbers.as_ref().map(|v| v[i]),
+                        number_is_estimate: estimate_flag,
+                        tiv: tivs.as_ref().map(|v| Milli(v[i])),
+                        spread: n > 1,
+                    }
+                }
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spreading_keeps_totals_exact() {
+        for (total, n, expected) in [
+            (10, 3, vec![4, 3, 3]),
+            (9, 3, vec![3, 3, 3]),
+            (2, 3, vec![1, 1, 0]),
+            (0, 2, vec![0, 0]),
+            (7, 1, vec![7]),
+            (5, 0, vec![]),
+        ] {
+            let got = spread_evenly(total, n);
+            assert_eq!(got, expected, "{total} over {n}");
+            assert!(n == 0 || got.iter().sum::<i64>() == total);
+        }
+    }
+
+    #[test]
+    fn older_sipri_totals_are_spread_over_delivery_years() {
+        let mut t = transfer(None, false);
+        for d in &mut t.deliveries {
+            d.number = None;
+            d.tiv = None;
+        }
+        t.deliveries.push(Delivery {
+            year: 1983,
+            year_is_estimate: false,
+            number: None,
+            number_is_estimate: false,
+            tiv: None,
+        });
+        t.sipri = Some(SipriFigures {
+            number_delivered: Some(10),
+            number_delivered_is_estimate: true,
+            tiv_delivered: Some(Milli(13_751)),
+            ..SipriFigures::default()
+        });
+        let shares: Vec<(i32, Option<i64>, Option<i64>, bool)> = t
+            .yearly()
+            .iter()
+            .map(|s| (s.year, s.number, s.tiv.map(|m| m.0), s.spread))
+            .collect();
+        assert_eq!(
+            shares,
+            [
+                (1981, Some(4), Some(4_584), true),
+                (1982, Some(3), Some(4_584), true),
+                (1983, Some(3), Some(4_583), true)
+            ]
+        );
+        // Yearly figures, when given, are used as they are.
+        let exact = transfer(None, false).yearly();
+        assert!(exact.iter().all(|s| !s.spread));
+        assert_eq!(exact[0].number, Some(4));
+    }
 
     fn transfer(status: Option<TransferStatus>, local: bool) -> Transfer {
         Transfer {

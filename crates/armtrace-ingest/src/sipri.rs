@@ -24,12 +24,6 @@ use armtrace_core::transfer::{
 use armtrace_core::{Id, Milli, PartialDate};
 use std::collections::{BTreeMap, HashMap};
 
-/// SIPRI's credit line, required on everything built from its data.
-pub const CREDIT: &str = "Information from the SIPRI Arms Transfers Database";
-
-/// What SIPRI's register covers and does not, said on every output built from it.
-pub const COVERAGE: &str = "SIPRI records transfers of major conventional arms (including portable guided missiles such as MANPADS and anti-tank missiles); it does not cover small arms, light weapons other than those, or ammunition.";
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SipriFormat {
     /// The older "trade register" export: one row per deal.

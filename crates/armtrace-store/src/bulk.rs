@@ -78,6 +78,60 @@ const MAX_PARAMS: usize = 30_000;
 /// Rows per statement: the measured sweet spot is a few hundred.
 const MAX_ROWS: usize = 300;
 
+/// What to do when a row's key already exists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OnConflict<'a> {
+    /// Fail (the caller knows the rows are new).
+    Fail,
+    /// Keep the existing row.
+    Ignore,
+    /// Replace the existing row that has the same value in this key column.
+    Update(&'a str),
+}
+
+/// Inserts `rows` into `table`, a few hundred rows per statement, within the caller's transaction.
+pub(crate) async fn insert_rows<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Value>>,
+    on_conflict: OnConflict<'_>,
+) -> Result<u64, sqlx::Error>
+where
+    DB: BindValues,
+    for<'c> &'c mut <DB as Database>::Connection: Executor<'c, Database = DB>,
+    <DB as Database>::Arguments: IntoArguments<DB>,
+{
+    let per_statement = (MAX_PARAMS / columns.len().max(1)).clamp(1, MAX_ROWS);
+    let suffix = match on_conflict {
+        OnConflict::Fail => String::new(),
+        OnConflict::Ignore => " ON CONFLICT DO NOTHING".to_string(),
+        OnConflict::Update(key) => {
+            let updates: Vec<String> = columns
+                .iter()
+                .filter(|c| **c != key)
+                .map(|c| format!("{c} = excluded.{c}"))
+                .collect();
+            format!(" ON CONFLICT ({key}) DO UPDATE SET {}", updates.join(", "))
+        }
+    };
+    let mut written = 0;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Value>> = rows.by_ref().take(per_statement).collect();
+        let mut qb =
+            QueryBuilder::<DB>::new(format!("INSERT INTO {table} ({}) ", columns.join(", ")));
+        qb.push_values(chunk, |mut b, row| {
+            for v in row {
+                DB::push_value(&mut b, v);
+            }
+        });
+        qb.push(&suffix);
+        written += DB::rows_affected(&qb.build().execute(&mut **tx).await?);
+    }
+    Ok(written)
+}
+
 /// Inserts `rows` into `table`, replacing the row with the same `key` column when it exists.
 pub(crate) async fn upsert_rows<DB>(
     tx: &mut sqlx::Transaction<'_, DB>,
@@ -91,30 +145,7 @@ where
     for<'c> &'c mut <DB as Database>::Connection: Executor<'c, Database = DB>,
     <DB as Database>::Arguments: IntoArguments<DB>,
 {
-    let per_statement = (MAX_PARAMS / columns.len().max(1)).clamp(1, MAX_ROWS);
-    let updates: Vec<String> = columns
-        .iter()
-        .filter(|c| **c != key)
-        .map(|c| format!("{c} = excluded.{c}"))
-        .collect();
-    let mut written = 0;
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<Vec<Value>> = rows.by_ref().take(per_statement).collect();
-        let mut qb =
-            QueryBuilder::<DB>::new(format!("INSERT INTO {table} ({}) ", columns.join(", ")));
-        qb.push_values(chunk, |mut b, row| {
-            for v in row {
-                DB::push_value(&mut b, v);
-            }
-        });
-        qb.push(format!(
-            " ON CONFLICT ({key}) DO UPDATE SET {}",
-            updates.join(", ")
-        ));
-        written += DB::rows_affected(&qb.build().execute(&mut **tx).await?);
-    }
-    Ok(written)
+    insert_rows(tx, table, columns, rows, OnConflict::Update(key)).await
 }
 
 /// Deletes the rows of `table` whose `id` is in `ids`, a few hundred per statement.

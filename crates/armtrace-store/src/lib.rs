@@ -10,17 +10,25 @@
 //! - exact quantities are stored as integer thousandths, never as floating point.
 
 mod bulk;
+mod clock;
 mod error;
 mod location;
 mod open;
 mod reference;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod transfer_queries;
+mod transfers;
 
 pub use error::StoreError;
 pub use location::Location;
 pub use open::{OpenMode, SCHEMA_VERSION};
 pub use reference::{Counts, LoadReport};
+pub use transfer_queries::{
+    Change, DiffAnswer, Period, SupplierRow, SuppliersAnswer, TransferFilter, TransferRow,
+    VolumeGroup, VolumeRow, VolumesAnswer, VolumesQuery, YearBasis,
+};
+pub use transfers::{ImportError, ImportReport, Release, ReleaseChoice, ReleaseSpec};
 
 use sqlx::{PgPool, SqlitePool};
 

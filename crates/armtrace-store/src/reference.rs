@@ -409,6 +409,17 @@ impl Store {
         Ok(v)
     }
 
+    /// A name resolver over the countries, actors and name variants in this database (shipped
+    /// and user-added).
+    pub async fn resolver(&self) -> Result<armtrace_core::resolve::NameResolver, StoreError> {
+        let countries = self.countries(None).await?;
+        let actors = self.actors().await?;
+        let aliases = self.aliases().await?;
+        Ok(armtrace_core::resolve::NameResolver::new(
+            &countries, &actors, &aliases,
+        ))
+    }
+
     /// Sets a value in the metadata table.
     pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
         with_pool!(self, p => {

@@ -33,6 +33,171 @@ pub enum Command {
     Categories(CategoriesArgs),
     /// Build the demo database from data shipped inside armtrace and show what is in it.
     Demo(FormatArg),
+    /// Import transfer data: SIPRI exports, or armtrace's native CSV/JSONL format.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Query imported transfers: suppliers, listings, volumes, releases and their differences.
+    #[command(subcommand)]
+    Transfers(TransfersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import SIPRI Arms Transfers Database exports (either export format, detected). Each export
+    /// is a release named by its "Data generated" date; importing a file twice adds nothing.
+    Sipri(ImportSipriArgs),
+    /// Import transfers in armtrace's native CSV or JSONL format (see README) into a dataset.
+    Transfers(ImportNativeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportSipriArgs {
+    /// The exported files.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<std::path::PathBuf>,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportNativeArgs {
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<std::path::PathBuf>,
+    /// The dataset the records belong to ("UK national report 2023"); default: the file name
+    /// without its extension.
+    #[arg(long, value_name = "NAME")]
+    pub dataset: Option<String>,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+/// Which release or dataset a query reads.
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    /// A SIPRI release by export date (YYYY-MM-DD); default: the latest.
+    #[arg(long, value_name = "DATE", conflicts_with = "dataset")]
+    pub release: Option<String>,
+    /// A native dataset instead of a SIPRI release.
+    #[arg(long, value_name = "NAME")]
+    pub dataset: Option<String>,
+}
+
+/// A period of years.
+#[derive(Debug, Args)]
+pub struct PeriodArgs {
+    /// First year (inclusive).
+    #[arg(long, value_name = "YEAR")]
+    pub from: Option<i32>,
+    /// Last year (inclusive).
+    #[arg(long, value_name = "YEAR")]
+    pub to: Option<i32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum By {
+    /// The year of the order.
+    Order,
+    /// The years of delivery.
+    Delivery,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VolumesBy {
+    Year,
+    Supplier,
+    Recipient,
+    Category,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TransfersCommand {
+    /// List the imported SIPRI releases and native datasets.
+    Releases(FormatArg),
+    /// Each supplier of a recipient, with deals, numbers and TIV delivered.
+    Suppliers(SuppliersArgs),
+    /// List transfers.
+    List(ListArgs),
+    /// TIV sums by year, supplier, recipient or category.
+    Volumes(VolumesArgs),
+    /// What changed between two releases.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SuppliersArgs {
+    /// The recipient: a name as sources write it ("Iraq", "Soviet Union") or a code (IRQ).
+    #[arg(long, value_name = "R")]
+    pub recipient: String,
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// Count deals by the year of order (default) or the years of delivery.
+    #[arg(long, value_enum, default_value_t = By::Order)]
+    pub by: By,
+    /// Also say which of the suppliers supplied this other recipient in the same period.
+    #[arg(long, value_name = "R2")]
+    pub also_supplied: Option<String>,
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long)]
+    pub supplier: Option<String>,
+    #[arg(long)]
+    pub recipient: Option<String>,
+    /// Text the designation contains.
+    #[arg(long, value_name = "TEXT")]
+    pub designation: Option<String>,
+    /// A category code or name (see `armtrace categories`).
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Order years.
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// At most this many rows.
+    #[arg(long)]
+    pub limit: Option<i64>,
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+#[derive(Debug, Args)]
+pub struct VolumesArgs {
+    /// What to group by.
+    #[arg(long, value_enum)]
+    pub by: VolumesBy,
+    /// Which years count: the years of delivery (default) or the year of order.
+    #[arg(long, value_enum, default_value_t = By::Delivery)]
+    pub years: By,
+    #[arg(long)]
+    pub supplier: Option<String>,
+    #[arg(long)]
+    pub recipient: Option<String>,
+    #[arg(long)]
+    pub category: Option<String>,
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older release (export date).
+    #[arg(long, value_name = "DATE")]
+    pub from_release: String,
+    /// The newer release (export date).
+    #[arg(long, value_name = "DATE")]
+    pub to_release: String,
+    #[command(flatten)]
+    pub format: FormatArg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

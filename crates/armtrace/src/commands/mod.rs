@@ -2,11 +2,13 @@
 //! domain, and renders the result.
 
 mod demo;
+mod import;
 mod init;
 mod lists;
+mod transfers;
 
 use crate::UserError;
-use crate::cli::{Cli, Command, DEFAULT_DB};
+use crate::cli::{Cli, Command, DEFAULT_DB, ImportCommand, TransfersCommand};
 use anyhow::Context;
 use armtrace_store::{Location, OpenMode, Store};
 
@@ -17,6 +19,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Countries(args) => lists::countries(&open(cli.db).await?, args).await,
         Command::Models(args) => lists::models(&open(cli.db).await?, args).await,
         Command::Categories(args) => lists::categories(&open(cli.db).await?, args).await,
+        Command::Import(ImportCommand::Sipri(args)) => {
+            import::sipri_files(&open(cli.db).await?, args).await
+        }
+        Command::Import(ImportCommand::Transfers(args)) => {
+            import::native_files(&open(cli.db).await?, args).await
+        }
+        Command::Transfers(cmd) => {
+            let store = open(cli.db).await?;
+            match cmd {
+                TransfersCommand::Releases(a) => transfers::releases(&store, a.format).await,
+                TransfersCommand::Suppliers(a) => transfers::suppliers(&store, a).await,
+                TransfersCommand::List(a) => transfers::list(&store, a).await,
+                TransfersCommand::Volumes(a) => transfers::volumes(&store, a).await,
+                TransfersCommand::Diff(a) => transfers::diff(&store, a).await,
+            }
+        }
     }
 }
 
