@@ -5,7 +5,9 @@ use super::init::init;
 use crate::UserError;
 use crate::cli::{DEFAULT_DEMO_DB, Format};
 use crate::output::write_table;
-use armtrace_store::{Location, OpenMode, Store, StoreError};
+use armtrace_core::actor::Party;
+use armtrace_core::transfer::{SIPRI_COVERAGE, SIPRI_CREDIT, SIPRI_DERIVED};
+use armtrace_store::{Location, OpenMode, Period, ReleaseChoice, Store, StoreError, YearBasis};
 use std::io::Write;
 use std::path::Path;
 
@@ -23,6 +25,7 @@ pub async fn run(db: Option<&str>, format: Format) -> anyhow::Result<()> {
     remove_previous_demo(&location, path).await?;
     let (store, _report) = init(&location).await?;
     store.set_meta(DEMO_MARK, "built by armtrace demo").await?;
+    super::import::shipped_subset(&store).await?;
     let result = show(&store, &location, format).await;
     store.close().await;
     result
@@ -99,6 +102,12 @@ async fn show(store: &Store, location: &Location, format: Format) -> anyhow::Res
         .collect();
     let embargoes = store.embargoes().await?;
     let open_ended = embargoes.iter().filter(|e| e.end.is_none()).count();
+    let iraq = Party::Country("IRQ".into());
+    let iran = Party::Country("IRN".into());
+    let period = Period { from: Some(1970), to: Some(1990) };
+    let suppliers = store
+        .suppliers(&ReleaseChoice::LatestSipri, &iraq, YearBasis::Order, period, Some(&iran))
+        .await?;
     let mut out = std::io::stdout().lock();
     if format == Format::Json {
         let v = serde_json::json!({
@@ -110,6 +119,9 @@ async fn show(store: &Store, location: &Location, format: Format) -> anyhow::Res
             "kalashnikov_family": kalashnikov,
             "embargoes": embargoes.len(),
             "embargoes_without_end_date": open_ended,
+            "suppliers_of_iraq_1970_1990": suppliers,
+            "credit": SIPRI_CREDIT,
+            "coverage": SIPRI_COVERAGE,
         });
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
@@ -118,7 +130,7 @@ async fn show(store: &Store, location: &Location, format: Format) -> anyhow::Res
     writeln!(out, "armtrace demo database: {location}")?;
     writeln!(
         out,
-        "Built from reference data shipped inside armtrace (version {version}); nothing in it is synthetic."
+        "Built from data shipped inside armtrace: reference data {version} and SIPRI's Iraq/Iran 1970–1990 register subset. Nothing in it is synthetic."
     )?;
     writeln!(out)?;
     let rows: Vec<Vec<String>> = [
@@ -212,6 +224,28 @@ async fn show(store: &Store, location: &Location, format: Format) -> anyhow::Res
         &rows,
     )?;
     writeln!(out)?;
+    writeln!(
+        out,
+        "Who armed Iraq, 1970–1990 (deals by order year; from the SIPRI subset shipped with armtrace, release {}):",
+        suppliers.release.name
+    )?;
+    let rows: Vec<Vec<String>> = suppliers
+        .suppliers
+        .iter()
+        .take(12)
+        .map(|s| vec![s.supplier.clone(), s.deals.to_string(), s.number_delivered.to_string(), s.tiv_delivered.to_string()])
+        .collect();
+    write_table(&mut out, &["supplier", "deals", "number delivered", "TIV delivered (m)"], &rows)?;
+    writeln!(
+        out,
+        "{} suppliers in all; {} of them also supplied Iran in the same years: {}.",
+        suppliers.suppliers.len(),
+        suppliers.common.as_ref().map_or(0, Vec::len),
+        suppliers.common.clone().unwrap_or_default().join(", ")
+    )?;
+    writeln!(out, "{SIPRI_CREDIT}. {SIPRI_DERIVED}")?;
+    writeln!(out, "{SIPRI_COVERAGE}")?;
+    writeln!(out)?;
     let db = location.to_string();
     writeln!(out, "Try next:")?;
     writeln!(out, "  armtrace --db {db} countries --search yemen")?;
@@ -220,5 +254,7 @@ async fn show(store: &Store, location: &Location, format: Format) -> anyhow::Res
         "  armtrace --db {db} models --search 7.62 --format json"
     )?;
     writeln!(out, "  armtrace --db {db} categories --scheme un_register")?;
+    writeln!(out, "  armtrace --db {db} transfers suppliers --recipient Iran --from 1980 --to 1988 --by delivery")?;
+    writeln!(out, "  armtrace --db {db} transfers list --recipient Iraq --designation T-72")?;
     Ok(())
 }
