@@ -96,8 +96,20 @@ pub struct SipriFigures {
     pub number_delivered_is_estimate: bool,
 }
 
+/// The id of a release of a register or of a native dataset.
+pub fn release_id(source: &str, name: &str, format: &str) -> Id {
+    Id::for_reference("release", &format!("{source}|{name}|{format}"))
+}
+
+/// The id of a transfer: derived from its release and record key, so the same record in two
+/// releases is two transfers, and importing it twice into one release is one.
+pub fn transfer_id(release: Id, record_key: &str) -> Id {
+    Id::for_reference("transfer", &format!("{release}|{record_key}"))
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transfer {
+    /// See [`transfer_id`].
     pub id: Id,
     /// Identifies the record within its release or dataset, so that importing the same file
     /// twice adds nothing.

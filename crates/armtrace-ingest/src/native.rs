@@ -24,9 +24,10 @@ use armtrace_core::actor::Party;
 use armtrace_core::resolve::NameResolver;
 use armtrace_core::text::fold;
 use armtrace_core::transfer::{
-    Delivery, SourceRecord, SourceType, Transfer, TransferKind, TransferStatus,
+    Delivery, SourceRecord, SourceType, Transfer, TransferKind, TransferStatus, release_id,
+    transfer_id,
 };
-use armtrace_core::{Id, Measure, Milli};
+use armtrace_core::{Measure, Milli};
 use std::collections::{HashMap, HashSet};
 
 /// The fields of the native format, in the order a CSV header lists them.
@@ -119,7 +120,7 @@ pub fn parse(
                 *slot = v.as_str();
             }
             builder.push(line_no, &row)?;
-            if builder.transfers.len() % 4096 == 0 {
+            if builder.transfers.len().is_multiple_of(4096) {
                 progress.advance(done.min(total), total);
             }
         }
@@ -179,7 +180,7 @@ pub fn parse(
                 *slot = idx.and_then(|i| record.get(i)).unwrap_or("");
             }
             builder.push(line_no, &row)?;
-            if builder.transfers.len() % 4096 == 0 {
+            if builder.transfers.len().is_multiple_of(4096) {
                 let done = record.position().map(|p| p.byte()).unwrap_or(0);
                 progress.advance(done.min(total), total);
             }
@@ -371,7 +372,7 @@ impl Builder<'_> {
             vec![]
         };
         self.transfers.push(Transfer {
-            id: Id::for_reference("native_transfer", &format!("{}|{key}", self.dataset)),
+            id: transfer_id(release_id("native", self.dataset, "native"), &key),
             record_key: key,
             kind,
             source_type,

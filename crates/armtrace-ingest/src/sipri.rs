@@ -20,6 +20,7 @@ use armtrace_core::resolve::NameResolver;
 use armtrace_core::text::fold;
 use armtrace_core::transfer::{
     Delivery, SipriFigures, SourceRecord, SourceType, Transfer, TransferKind, TransferStatus,
+    release_id, transfer_id,
 };
 use armtrace_core::{Id, Milli, PartialDate};
 use std::collections::{BTreeMap, HashMap};
@@ -179,12 +180,18 @@ pub fn parse(
         transfers: Vec::new(),
         warnings: Vec::new(),
     };
+    let format = if lines[header_at].starts_with("SIPRI AT Database ID,") {
+        SipriFormat::DealYears
+    } else {
+        SipriFormat::TradeRegister
+    };
     let ctx = Ctx {
         file,
         lookup,
         release: generated.to_string(),
+        format,
     };
-    if lines[header_at].starts_with("SIPRI AT Database ID,") {
+    if format == SipriFormat::DealYears {
         export.format = SipriFormat::DealYears;
         check_header(file, header_at, lines[header_at], &NEW_HEADER)?;
         parse_deal_years(
@@ -219,6 +226,7 @@ struct Ctx<'a> {
     file: &'a str,
     lookup: &'a Lookup<'a>,
     release: String,
+    format: SipriFormat,
 }
 
 impl Ctx<'_> {
@@ -301,7 +309,10 @@ impl Ctx<'_> {
     }
 
     fn transfer_id(&self, key: &str) -> Id {
-        Id::for_reference("sipri_transfer", &format!("{}|{key}", self.release))
+        transfer_id(
+            release_id("sipri", &self.release, self.format.as_str()),
+            key,
+        )
     }
 
     fn record(&self, line: u64) -> SourceRecord {
@@ -380,22 +391,22 @@ fn parse_trade_register(
         let mut fields: Vec<String> = raw.split(',').map(str::to_string).collect();
         // A line break inside the comments splits a record: the rest of it is on the next line,
         // which starts with the comment's continuation and then the three TIV fields.
-        if fields.len() < OLD_HEADER.len() && fields.len() >= 13 {
-            if let Some(next) = lines.get(i).filter(|n| {
+        if (13..OLD_HEADER.len()).contains(&fields.len())
+            && let Some(next) = lines.get(i).filter(|n| {
                 n.starts_with(',') || fields.len() + n.split(',').count() - 1 == OLD_HEADER.len()
-            }) {
-                let mut rest = next.split(',');
-                let continuation = rest.next().unwrap_or("");
-                if let Some(comment) = fields.last_mut() {
-                    if !continuation.is_empty() {
-                        comment.push(' ');
-                        comment.push_str(continuation);
-                    }
-                }
-                fields.extend(rest.map(str::to_string));
-                done += next.len() as u64 + 1;
-                i += 1;
+            })
+        {
+            let mut rest = next.split(',');
+            let continuation = rest.next().unwrap_or("");
+            if let Some(comment) = fields.last_mut()
+                && !continuation.is_empty()
+            {
+                comment.push(' ');
+                comment.push_str(continuation);
             }
+            fields.extend(rest.map(str::to_string));
+            done += next.len() as u64 + 1;
+            i += 1;
         }
         if fields.len() != OLD_HEADER.len() {
             return Err(IngestError::line(
@@ -498,7 +509,7 @@ fn parse_trade_register(
             }),
             record: ctx.record(line_no),
         });
-        if export.transfers.len() % 2048 == 0 {
+        if export.transfers.len().is_multiple_of(2048) {
             progress.advance(done.min(total), total);
         }
     }
@@ -684,7 +695,7 @@ fn parse_deal_years(
             }),
             record: ctx.record(line_no),
         });
-        if export.transfers.len() % 2048 == 0 {
+        if export.transfers.len().is_multiple_of(2048) {
             progress.advance(done.min(total), total);
         }
     }

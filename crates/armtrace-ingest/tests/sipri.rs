@@ -2,6 +2,8 @@
 //! Expected figures were computed independently of this importer (with Python's csv and by hand
 //! from the files), not by the importer itself.
 
+#![allow(clippy::print_stderr)] // Tests say when they skip for absent data.
+
 use armtrace_core::actor::Party;
 use armtrace_core::resolve::NameResolver;
 use armtrace_ingest::sipri::{Lookup, SipriFormat, parse};

@@ -168,6 +168,11 @@ const ROW_COLUMNS: &str = "id, supplier, supplier_name, recipient, recipient_nam
      order_year, order_year_est, number_ordered, number_delivered, first_delivery, last_delivery, status, \
      local_production, tiv_delivered, deal_id, comments, source_file, source_line";
 
+/// (supplier party, deals, numbers delivered, TIV delivered, estimated deals), as SQL returns them.
+type SupplierSums = (String, i64, Option<i64>, Option<i64>, Option<i64>);
+/// (group key, deals, TIV, estimated deals), as SQL returns them.
+type GroupSums = (String, i64, Option<i64>, i64);
+
 fn escape_like(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('%');
@@ -213,7 +218,7 @@ impl Store {
     ) -> Result<Vec<SupplierRow>, StoreError> {
         let (from, to) = period.bounds();
         let recipient = recipient.to_string();
-        let rows: Vec<(String, i64, Option<i64>, Option<i64>, Option<i64>)> = with_pool!(self, p => {
+        let rows: Vec<SupplierSums> = with_pool!(self, p => {
             match basis {
                 YearBasis::Order => sqlx::query_as(
                     "SELECT supplier, COUNT(*), CAST(SUM(number_delivered) AS BIGINT), \
@@ -344,7 +349,7 @@ impl Store {
                 q = q.bind(b);
             }
             let rows = q.fetch_all(p).await?;
-            rows.iter().map(|r| transfer_row(r)).collect::<Result<Vec<_>, sqlx::Error>>()?
+            rows.iter().map(transfer_row).collect::<Result<Vec<_>, sqlx::Error>>()?
         });
         let mut rows = rows;
         rows.sort_by(|a, b| {
@@ -402,7 +407,7 @@ impl Store {
         let estimated = format!(
             "SELECT COUNT(DISTINCT CASE WHEN {spread} = 1 THEN {id_col} END) FROM {table} {filter}"
         );
-        let (rows, estimated_deals): (Vec<(String, i64, Option<i64>, i64)>, i64) = with_pool!(self, p => {
+        let (rows, estimated_deals): (Vec<GroupSums>, i64) = with_pool!(self, p => {
             let mut query = sqlx::query_as(sqlx::AssertSqlSafe(grouped)).bind(&release.id).bind(from).bind(to);
             let mut count = sqlx::query_scalar(sqlx::AssertSqlSafe(estimated)).bind(&release.id).bind(from).bind(to);
             for b in &binds {

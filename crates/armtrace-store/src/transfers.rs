@@ -6,7 +6,7 @@ use crate::bulk::{OnConflict, Value, insert_rows};
 use crate::clock::now_rfc3339;
 use crate::{Store, StoreError, with_pool};
 use armtrace_core::text::{collate, fold};
-use armtrace_core::transfer::Transfer;
+use armtrace_core::transfer::{Transfer, release_id, transfer_id};
 use armtrace_core::{Id, Measure};
 use serde::Serialize;
 use sqlx::Row;
@@ -125,11 +125,19 @@ const DELIVERY_COLUMNS: &[&str] = &[
     "spread",
 ];
 
+/// A transfer's id in the store, whatever id the importer gave it (see [`transfer_id`]).
+fn stored_id(release_id: &str, t: &Transfer) -> String {
+    match release_id.parse::<Id>() {
+        Ok(r) => transfer_id(r, &t.record_key).to_string(),
+        Err(_) => t.id.to_string(),
+    }
+}
+
 fn transfer_row(release_id: &str, t: &Transfer) -> Vec<Value> {
     let s = t.sipri.clone().unwrap_or_default();
     let money: Vec<&Measure> = t.values.iter().collect();
     vec![
-        Value::from(t.id.to_string()),
+        Value::from(stored_id(release_id, t)),
         Value::from(release_id),
         Value::from(t.record_key.as_str()),
         Value::from(t.kind.as_str()),
@@ -169,11 +177,12 @@ fn transfer_row(release_id: &str, t: &Transfer) -> Vec<Value> {
 fn delivery_rows(release_id: &str, t: &Transfer) -> Vec<Vec<Value>> {
     let supplier = t.supplier.to_string();
     let recipient = t.recipient.to_string();
+    let id = stored_id(release_id, t);
     t.yearly()
         .into_iter()
         .map(|y| {
             vec![
-                Value::from(t.id.to_string()),
+                Value::from(id.as_str()),
                 Value::from(release_id),
                 Value::from(supplier.as_str()),
                 Value::from(recipient.as_str()),
@@ -301,11 +310,7 @@ impl Store {
         I: Iterator<Item = Result<Vec<Transfer>, E>> + Send,
         E: std::error::Error + Send + 'static,
     {
-        let release_id = Id::for_reference(
-            "release",
-            &format!("{}|{}|{}", spec.source, spec.name, spec.format),
-        )
-        .to_string();
+        let release_id = release_id(&spec.source, &spec.name, &spec.format).to_string();
         let now = now_rfc3339();
         let (records, added, new_release) = with_pool!(self, p => {
             let mut tx = p.begin().await?;

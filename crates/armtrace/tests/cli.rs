@@ -259,11 +259,7 @@ fn a_database_from_a_newer_armtrace_is_refused() {
             "schema version 99 but this armtrace knows only up to {}",
             armtrace_store::SCHEMA_VERSION
         );
-        assert!(
-            r.stderr.contains(&expected),
-            "{}",
-            r.stderr
-        );
+        assert!(r.stderr.contains(&expected), "{}", r.stderr);
     }
 }
 
@@ -331,7 +327,14 @@ fn postgres_gives_the_same_answers_as_sqlite() {
     let d = dir.path();
     let r = armtrace(d, &["--db", &pg.url, "init"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.contains(&format!("(postgres, schema v{})", armtrace_store::SCHEMA_VERSION)), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(&format!(
+            "(postgres, schema v{})",
+            armtrace_store::SCHEMA_VERSION
+        )),
+        "{}",
+        r.stdout
+    );
     ok(d, &["init"]);
     for args in [
         &["countries", "--format", "json"][..],

@@ -104,9 +104,18 @@ async fn show(store: &Store, location: &Location, format: Format) -> anyhow::Res
     let open_ended = embargoes.iter().filter(|e| e.end.is_none()).count();
     let iraq = Party::Country("IRQ".into());
     let iran = Party::Country("IRN".into());
-    let period = Period { from: Some(1970), to: Some(1990) };
+    let period = Period {
+        from: Some(1970),
+        to: Some(1990),
+    };
     let suppliers = store
-        .suppliers(&ReleaseChoice::LatestSipri, &iraq, YearBasis::Order, period, Some(&iran))
+        .suppliers(
+            &ReleaseChoice::LatestSipri,
+            &iraq,
+            YearBasis::Order,
+            period,
+            Some(&iran),
+        )
         .await?;
     let mut out = std::io::stdout().lock();
     if format == Format::Json {
@@ -233,9 +242,20 @@ async fn show(store: &Store, location: &Location, format: Format) -> anyhow::Res
         .suppliers
         .iter()
         .take(12)
-        .map(|s| vec![s.supplier.clone(), s.deals.to_string(), s.number_delivered.to_string(), s.tiv_delivered.to_string()])
+        .map(|s| {
+            vec![
+                s.supplier.clone(),
+                s.deals.to_string(),
+                s.number_delivered.to_string(),
+                s.tiv_delivered.to_string(),
+            ]
+        })
         .collect();
-    write_table(&mut out, &["supplier", "deals", "number delivered", "TIV delivered (m)"], &rows)?;
+    write_table(
+        &mut out,
+        &["supplier", "deals", "number delivered", "TIV delivered (m)"],
+        &rows,
+    )?;
     writeln!(
         out,
         "{} suppliers in all; {} of them also supplied Iran in the same years: {}.",
@@ -254,7 +274,13 @@ async fn show(store: &Store, location: &Location, format: Format) -> anyhow::Res
         "  armtrace --db {db} models --search 7.62 --format json"
     )?;
     writeln!(out, "  armtrace --db {db} categories --scheme un_register")?;
-    writeln!(out, "  armtrace --db {db} transfers suppliers --recipient Iran --from 1980 --to 1988 --by delivery")?;
-    writeln!(out, "  armtrace --db {db} transfers list --recipient Iraq --designation T-72")?;
+    writeln!(
+        out,
+        "  armtrace --db {db} transfers suppliers --recipient Iran --from 1980 --to 1988 --by delivery"
+    )?;
+    writeln!(
+        out,
+        "  armtrace --db {db} transfers list --recipient Iraq --designation T-72"
+    )?;
     Ok(())
 }
