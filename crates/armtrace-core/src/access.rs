@@ -245,7 +245,7 @@ pub enum AccessError {
     #[error("user '{0}' is disabled and can no longer act: ask an admin")]
     Disabled(String),
     #[error(
-        "{user} is a {role} and a {role} may not {action} {resource}: ask an admin for a role that may"
+        "{user} has the role {role}, which may not {action} {resource}: ask an admin for a role that may"
     )]
     NotPermitted {
         user: String,
@@ -458,7 +458,7 @@ mod tests {
                 W,
                 Res::Investigation,
                 Scope::Global,
-                "ana is a viewer and a viewer may not write investigation: ask an admin for a role that may",
+                "ana has the role viewer, which may not write investigation: ask an admin for a role that may",
             ),
             (
                 user(Admin, false),
