@@ -315,10 +315,17 @@ pub fn verify(
                 &mut problems,
                 Some(cp.seq.min(last + 1)),
                 ProblemKind::Missing,
-                format!(
-                    "a signed checkpoint vouches for entries up to {}, but the log ends at entry {last}: entries were deleted",
-                    cp.seq
-                ),
+                if cp.seq <= last {
+                    format!(
+                        "entry {} is missing although a signed checkpoint vouches for it: it was deleted",
+                        cp.seq
+                    )
+                } else {
+                    format!(
+                        "a signed checkpoint vouches for entries up to {}, but the log ends at entry {last}: entries were deleted",
+                        cp.seq
+                    )
+                },
             ),
             // A break the walk above already located is reported there, more precisely.
             Some(e) if e.hash != cp.head_hash && !chain_broken(good_through + 1, cp.seq) => push(
@@ -589,6 +596,19 @@ mod tests {
             Some(
                 "entries 2–3 are missing: entries are numbered without gaps, so they were deleted"
             )
+        );
+
+        let mut entries = chain(4);
+        let checkpoints = sign_at(&entries, &[2, 4], &key);
+        entries.remove(1);
+        let v = verify(&entries, &checkpoints, &key.public_key_hex());
+        let reasons: Vec<&str> = v.problems.iter().map(|p| p.reason.as_str()).collect();
+        assert_eq!(
+            reasons,
+            [
+                "entry 2 is missing: entries are numbered without gaps, so it was deleted",
+                "entry 2 is missing although a signed checkpoint vouches for it: it was deleted"
+            ]
         );
     }
 
