@@ -4,8 +4,11 @@
 //! Architecture invariant: this crate does no I/O. It knows nothing about SQL, HTTP, files or the
 //! terminal; everything here is tested with data-driven cases.
 
+pub mod access;
 pub mod actor;
 pub mod assessment;
+pub mod audit;
+pub mod canonical;
 pub mod category;
 pub mod country;
 pub mod date;
@@ -13,6 +16,7 @@ pub mod embargo;
 pub mod event;
 pub mod evidence;
 pub mod id;
+pub mod investigation;
 pub mod item;
 pub mod marking;
 pub mod model;

@@ -28,6 +28,26 @@ pub enum StoreError {
     NotInitialised,
     #[error("invalid data: {0}")]
     Invalid(String),
+    /// Refused by the permission table or need-to-know; nothing was written.
+    #[error(transparent)]
+    Access(#[from] armtrace_core::access::AccessError),
+    /// Input the user can correct (a bad name, a duplicate, an unknown record); the message says how.
+    #[error("{0}")]
+    Input(String),
+    #[error(
+        "no audit key at {path}: give --audit-key the key file that `armtrace init` made for this database, or restore it from your backup"
+    )]
+    NoAuditKey { path: PathBuf },
+    #[error("the audit key file {path} is damaged ({reason}): restore it from your backup")]
+    BadAuditKey { path: PathBuf, reason: String },
+    #[error(
+        "the audit key at {path} is not this database's (the database expects public key {expected}…, the file holds {found}…): give --audit-key the key file made for this database"
+    )]
+    WrongAuditKey {
+        path: PathBuf,
+        expected: String,
+        found: String,
+    },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]

@@ -7,11 +7,17 @@
 //!   depend on the backend; sorting that users see happens in Rust with
 //!   [`armtrace_core::text::collate`], never with a database collation;
 //! - every multi-row write is batched and runs in one transaction;
-//! - exact quantities are stored as integer thousandths, never as floating point.
+//! - exact quantities are stored as integer thousandths, never as floating point;
+//! - every write is authorised and appends its audit entry inside its own locked transaction
+//!   (see `audit.rs`); the audit log is never updated or deleted, and the checkpoint signing key
+//!   never enters the database.
 
+mod audit;
 mod bulk;
 mod clock;
 mod error;
+mod identity;
+mod key;
 mod location;
 mod open;
 mod reference;
@@ -21,6 +27,8 @@ mod transfer_queries;
 mod transfers;
 
 pub use error::StoreError;
+pub use identity::Bootstrap;
+pub use key::{create_key, default_key_path, load_key, load_or_create_key};
 pub use location::Location;
 pub use open::{OpenMode, SCHEMA_VERSION};
 pub use reference::{Counts, LoadReport};

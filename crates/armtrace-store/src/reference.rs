@@ -1,8 +1,10 @@
 //! Reference data in the store: loading a shipped [`ReferenceSet`] (idempotently, in one
 //! transaction, never touching rows users added) and reading it back.
 
+use crate::audit::{LockedPool, append, authorize, change};
 use crate::bulk::{Value, delete_ids, upsert_rows};
 use crate::{Store, StoreError, with_pool};
+use armtrace_core::access::{Action, Identity, Resource};
 use armtrace_core::actor::{Actor, ActorKind, Party};
 use armtrace_core::category::{CategoryScheme, WeaponCategory};
 use armtrace_core::country::Country;
@@ -14,6 +16,7 @@ use armtrace_core::source::{Reliability, SourceRef};
 use armtrace_core::text::{collate, fold, matches};
 use armtrace_core::{Id, PartialDate};
 use serde::Serialize;
+use serde_json::json;
 use sqlx::Row;
 use std::collections::{BTreeMap, HashSet};
 use std::str::FromStr;
@@ -354,7 +357,14 @@ impl Store {
     /// Loads a reference set: inserts new rows, refreshes changed ones and removes shipped rows the
     /// set no longer has, all in one transaction. Rows users added are never touched. Loading the
     /// same set twice changes nothing.
-    pub async fn load_reference(&self, set: &ReferenceSet) -> Result<LoadReport, StoreError> {
+    ///
+    /// Needs `manage reference` (admins, or the system identity); appends one audit entry for the
+    /// whole load (version and counts), not one per row.
+    pub async fn load_reference(
+        &self,
+        set: &ReferenceSet,
+        by: &Identity,
+    ) -> Result<LoadReport, StoreError> {
         let previous_version = self.meta("reference_version").await?;
         let tables = tables(set);
         let mut report = LoadReport {
@@ -363,7 +373,8 @@ impl Store {
             ..LoadReport::default()
         };
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_locked().await?;
+            authorize(&mut tx, by, Action::Manage, Resource::Reference, None).await?;
             for t in tables {
                 let keep: HashSet<String> = t
                     .rows
@@ -393,6 +404,10 @@ impl Store {
                 vec![vec![Value::from("reference_version"), Value::from(set.version.as_str())]],
             )
             .await?;
+            append(&mut tx, change(by, "reference.load", "reference_data", Some(set.version.clone()),
+                report.previous_version.as_ref().map(|v| json!({"version": v})),
+                Some(json!({"version": report.version, "written": report.written, "removed": report.removed})),
+            )).await?;
             tx.commit().await?;
         });
         Ok(report)
@@ -420,10 +435,14 @@ impl Store {
         ))
     }
 
-    /// Sets a value in the metadata table.
-    pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+    /// Sets a value in the metadata table; needs `manage reference` (admins).
+    pub async fn set_meta(&self, by: &Identity, key: &str, value: &str) -> Result<(), StoreError> {
+        let before = self.meta(key).await?;
         with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_locked().await?;
+            authorize(&mut tx, by, Action::Manage, Resource::Reference, None).await?;
+            append(&mut tx, change(by, "meta.set", "meta", Some(key.to_string()),
+                before.as_ref().map(|v| json!({"value": v})), Some(json!({"value": value})))).await?;
             upsert_rows(
                 &mut tx,
                 "schema_meta",

@@ -171,3 +171,85 @@ pub async fn pretend_newer_schema(store: &crate::Store, version: i64) -> Result<
     });
     Ok(())
 }
+
+/// Ways to tamper with the audit log directly in the database, as someone with write access to
+/// the database (but not to the key file) could. Used by the tamper tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tamper {
+    /// Change who made entry `seq`, leaving its hash as it was.
+    ChangeEntry(i64),
+    /// Delete entry `seq`.
+    DeleteEntry(i64),
+    /// Swap the sequence numbers of two entries.
+    SwapEntries(i64, i64),
+    /// Change who made entry `seq`, then recompute every hash so the chain is consistent again.
+    RewriteChain(i64),
+    /// Rewrite from `seq` as above and delete every checkpoint too.
+    RewriteChainAndDropCheckpoints(i64),
+    /// Replace the public key recorded in the database with another.
+    ReplaceRecordedKey,
+}
+
+/// Tampers with the audit log of `store` with plain SQL.
+pub async fn tamper(store: &crate::Store, how: Tamper) -> Result<(), StoreError> {
+    use armtrace_core::audit::GENESIS;
+    crate::with_pool!(store, p => {
+        match how {
+            Tamper::ChangeEntry(seq) => {
+                sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = $1")
+                    .bind(seq)
+                    .execute(p)
+                    .await?;
+            }
+            Tamper::DeleteEntry(seq) => {
+                sqlx::query("DELETE FROM audit_log WHERE seq = $1")
+                    .bind(seq)
+                    .execute(p)
+                    .await?;
+            }
+            Tamper::SwapEntries(a, b) => {
+                for (from, to) in [(a, -1), (b, a), (-1, b)] {
+                    sqlx::query("UPDATE audit_log SET seq = $1 WHERE seq = $2")
+                        .bind(to)
+                        .bind(from)
+                        .execute(p)
+                        .await?;
+                }
+            }
+            Tamper::RewriteChain(seq) | Tamper::RewriteChainAndDropCheckpoints(seq) => {
+                sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = $1")
+                    .bind(seq)
+                    .execute(p)
+                    .await?;
+                let mut prev = GENESIS.to_string();
+                for mut e in store.all_entries().await? {
+                    e.prev_hash = prev;
+                    e.hash = e.compute_hash();
+                    sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE seq = $3")
+                        .bind(&e.prev_hash)
+                        .bind(&e.hash)
+                        .bind(e.seq)
+                        .execute(p)
+                        .await?;
+                    prev = e.hash;
+                }
+                if matches!(how, Tamper::RewriteChainAndDropCheckpoints(_)) {
+                    sqlx::query("DELETE FROM audit_checkpoints").execute(p).await?;
+                }
+            }
+            Tamper::ReplaceRecordedKey => {
+                let other = armtrace_core::audit::AuditSigner::from_secret([42; 32]);
+                sqlx::query("UPDATE schema_meta SET value = $1 WHERE key = 'audit_public_key'")
+                    .bind(other.public_key_hex())
+                    .execute(p)
+                    .await?;
+            }
+        }
+    });
+    Ok(())
+}
+
+/// How many audit entries the store holds (to prove a refused write left nothing behind).
+pub async fn audit_entry_count(store: &crate::Store) -> Result<usize, StoreError> {
+    Ok(store.all_entries().await?.len())
+}

@@ -2,13 +2,16 @@
 //! transfers into one in a single transaction, and the queries analysts ask: who supplied whom,
 //! when and how much, and what changed between two releases.
 
+use crate::audit::{LockedPool, append, authorize, change};
 use crate::bulk::{OnConflict, Value, insert_rows};
 use crate::clock::now_rfc3339;
 use crate::{Store, StoreError, with_pool};
+use armtrace_core::access::{Action, Identity, Resource};
 use armtrace_core::text::{collate, fold};
 use armtrace_core::transfer::{Transfer, release_id, transfer_id};
 use armtrace_core::{Id, Measure};
 use serde::Serialize;
+use serde_json::json;
 use sqlx::Row;
 use std::collections::HashSet;
 
@@ -300,6 +303,7 @@ impl Store {
     /// `progress` receives (records written, records so far).
     pub async fn import_transfers<I, E>(
         &self,
+        by: &Identity,
         spec: &ReleaseSpec,
         file: &str,
         sha256: &str,
@@ -313,7 +317,8 @@ impl Store {
         let release_id = release_id(&spec.source, &spec.name, &spec.format).to_string();
         let now = now_rfc3339();
         let (records, added, new_release) = with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_locked().await?;
+            authorize(&mut tx, by, Action::Write, Resource::Transfer, None).await?;
             let exists: Option<String> = sqlx::query_scalar("SELECT id FROM releases WHERE id = $1")
                 .bind(&release_id)
                 .fetch_optional(&mut *tx)
@@ -380,6 +385,25 @@ impl Store {
             .bind(records as i64)
             .bind(added as i64)
             .execute(&mut *tx)
+            .await?;
+            // One audit entry per imported file: what was added to which release, from which bytes.
+            append(
+                &mut tx,
+                change(
+                    by,
+                    "transfers.import",
+                    "release",
+                    Some(release_id.clone()),
+                    None,
+                    Some(json!({
+                        "release": {"source": spec.source, "name": spec.name, "format": spec.format},
+                        "file": file,
+                        "sha256": sha256,
+                        "records": records,
+                        "added": added,
+                    })),
+                ),
+            )
             .await?;
             tx.commit().await?;
             (records, added, new_release)

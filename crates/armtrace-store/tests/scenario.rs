@@ -1,6 +1,7 @@
 //! The store scenario: the same script runs on SQLite always and on PostgreSQL when
 //! `ARMTRACE_TEST_PG` holds a URL, and both must give the same answers.
 
+use armtrace_core::access::Identity;
 use armtrace_core::reference::ReferenceSet;
 use armtrace_store::testing::{TestDb, schema_of};
 
@@ -32,7 +33,7 @@ async fn scenario(db: &TestDb) -> String {
     );
 
     let first = store
-        .load_reference(&set)
+        .load_reference(&set, &Identity::System)
         .await
         .unwrap_or_else(|e| panic!("{b}: load: {e}"));
     assert_eq!(first.previous_version, None, "{b}");
@@ -51,7 +52,7 @@ async fn scenario(db: &TestDb) -> String {
 
     // Loading again changes nothing and removes nothing.
     let second = store
-        .load_reference(&set)
+        .load_reference(&set, &Identity::System)
         .await
         .unwrap_or_else(|e| panic!("{b}: reload: {e}"));
     assert_eq!(second.removed, 0, "{b}");
@@ -70,7 +71,7 @@ async fn scenario(db: &TestDb) -> String {
     let mut smaller = set.clone();
     let dropped = smaller.models.pop().map(|m| m.designation);
     let third = store
-        .load_reference(&smaller)
+        .load_reference(&smaller, &Identity::System)
         .await
         .unwrap_or_else(|e| panic!("{b}: {e}"));
     assert_eq!(third.removed, 1, "{b}");
@@ -83,7 +84,7 @@ async fn scenario(db: &TestDb) -> String {
         "{b}"
     );
     store
-        .load_reference(&set)
+        .load_reference(&set, &Identity::System)
         .await
         .unwrap_or_else(|e| panic!("{b}: {e}"));
 

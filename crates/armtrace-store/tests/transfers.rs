@@ -4,7 +4,9 @@
 
 #![allow(clippy::print_stderr)] // Tests say when they skip for absent data.
 
+use armtrace_core::access::{Identity, Role};
 use armtrace_core::actor::Party;
+use armtrace_core::audit::AuditSigner;
 use armtrace_core::transfer::Transfer;
 use armtrace_ingest::sipri::{Lookup, parse};
 use armtrace_ingest::{IngestError, NoProgress};
@@ -15,12 +17,20 @@ use armtrace_store::{
 };
 use std::path::PathBuf;
 
+/// The analyst every import acts as (an admin, the database's owner).
+fn analyst() -> Identity {
+    Identity::User("analyst".into())
+}
+
 async fn store(db: &TestDb) -> Store {
     let s = Store::open(&db.location, OpenMode::CreateOrMigrate)
         .await
         .unwrap_or_else(|e| panic!("{}: {e}", db.backend()));
+    s.bootstrap("analyst", &AuditSigner::from_secret([3; 32]))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let set = armtrace_refdata::load().unwrap_or_else(|e| panic!("{e}"));
-    s.load_reference(&set)
+    s.load_reference(&set, &analyst())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     s
@@ -52,6 +62,7 @@ async fn import(s: &Store, name: &str, bytes: &[u8]) -> armtrace_store::ImportRe
         .map(|c| Ok::<_, IngestError>(c.to_vec()))
         .collect::<Vec<_>>();
     s.import_transfers(
+        &analyst(),
         &spec,
         name,
         &armtrace_ingest::sha256_hex(bytes),
@@ -289,7 +300,14 @@ async fn a_failed_import_writes_nothing() {
         let good: Vec<Transfer> = e.transfers[..200].to_vec();
         let batches: Vec<Result<Vec<Transfer>, Broken>> = vec![Ok(good), Err(Broken)];
         match s
-            .import_transfers(&spec, "subset.csv", "abc", batches.into_iter(), &mut |_| {})
+            .import_transfers(
+                &analyst(),
+                &spec,
+                "subset.csv",
+                "abc",
+                batches.into_iter(),
+                &mut |_| {},
+            )
             .await
         {
             Err(ImportError::Source(Broken)) => {}
@@ -332,9 +350,16 @@ async fn differences_between_releases() {
         newer.push(added);
         for (name, ts) in [("2024-01-01", older), ("2025-01-01", newer)] {
             let batches = vec![Ok::<_, IngestError>(ts)];
-            s.import_transfers(&spec(name), name, name, batches.into_iter(), &mut |_| {})
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
+            s.import_transfers(
+                &analyst(),
+                &spec(name),
+                name,
+                name,
+                batches.into_iter(),
+                &mut |_| {},
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         }
         let d = s
             .diff_releases(
@@ -473,6 +498,67 @@ async fn full_registers_follow_sipri_semantics_on_every_backend() {
                 "United States 19 3277 1765.44"
             ],
             "{b}"
+        );
+        s.close().await;
+    }
+}
+
+#[tokio::test]
+async fn only_permitted_users_import_and_each_import_is_audited() {
+    for db in TestDb::all("only_permitted_users_import").await {
+        let b = db.backend();
+        let s = store(&db).await;
+        s.add_user(&analyst(), "visitor", Role::Viewer)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let before = armtrace_store::testing::audit_entry_count(&s)
+            .await
+            .unwrap_or_default();
+        let e = parse_export("subset.csv", armtrace_refdata::SIPRI_IRAQ_IRAN_SUBSET);
+        let spec = ReleaseSpec {
+            source: "sipri".into(),
+            name: "2025-03-13".into(),
+            format: "sipri_trade_register".into(),
+            selection: None,
+        };
+        for who in [
+            Identity::User("visitor".into()),
+            Identity::User("nobody".into()),
+        ] {
+            let batches = vec![Ok::<_, IngestError>(e.transfers.clone())];
+            let r = s
+                .import_transfers(
+                    &who,
+                    &spec,
+                    "subset.csv",
+                    "x",
+                    batches.into_iter(),
+                    &mut |_| {},
+                )
+                .await;
+            assert!(
+                matches!(r, Err(ImportError::Store(_))),
+                "{b}: {who} may not import: {r:?}"
+            );
+        }
+        assert!(
+            s.releases().await.unwrap_or_default().is_empty(),
+            "{b}: nothing written"
+        );
+        assert_eq!(
+            armtrace_store::testing::audit_entry_count(&s)
+                .await
+                .unwrap_or_default(),
+            before,
+            "{b}"
+        );
+        import(&s, "subset.csv", armtrace_refdata::SIPRI_IRAQ_IRAN_SUBSET).await;
+        assert_eq!(
+            armtrace_store::testing::audit_entry_count(&s)
+                .await
+                .unwrap_or_default(),
+            before + 1,
+            "{b}: one entry per import"
         );
         s.close().await;
     }

@@ -12,6 +12,16 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "URL")]
     pub db: Option<String>,
 
+    /// Act as this user (every write is recorded under a user's name; there are no anonymous
+    /// writes) [env: ARMTRACE_USER]
+    #[arg(long = "as", global = true, value_name = "USER")]
+    pub acting: Option<String>,
+
+    /// The audit key file that signs checkpoints [env: ARMTRACE_AUDIT_KEY; default: beside a
+    /// SQLite database, DB.audit-key; for PostgreSQL, ./DATABASE.audit-key]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub audit_key: Option<std::path::PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -33,6 +43,15 @@ pub enum Command {
     Categories(CategoriesArgs),
     /// Build the demo database from data shipped inside armtrace and show what is in it.
     Demo(FormatArg),
+    /// Users and their roles: add, list, disable.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Investigations and their members (members see only their own investigations).
+    #[command(subcommand)]
+    Investigation(InvestigationCommand),
+    /// The tamper-evident audit log: verify it, show history, sign a checkpoint.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Import transfer data: SIPRI exports, or armtrace's native CSV/JSONL format.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -198,6 +217,58 @@ pub struct DiffArgs {
     pub to_release: String,
     #[command(flatten)]
     pub format: FormatArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user (admins only).
+    Add {
+        /// Letters, digits and . _ - @.
+        name: String,
+        /// viewer, investigator, reviewer, licensing_officer or admin.
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+    },
+    /// List the users and their roles.
+    List(FormatArg),
+    /// Disable a user: they keep their history but can no longer act (admins only).
+    Disable { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InvestigationCommand {
+    /// Create an investigation; you become its first member.
+    Add {
+        name: String,
+        #[arg(long, value_name = "TEXT")]
+        description: Option<String>,
+    },
+    /// List the investigations you are a member of.
+    List(FormatArg),
+    /// Add a user to an investigation (its members, or an admin).
+    AddMember {
+        /// The investigation's name.
+        investigation: String,
+        /// The user's name.
+        user: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain and the signed checkpoints; name the first bad entry. Exit code 1
+    /// when verification fails.
+    Verify(FormatArg),
+    /// Show the audit history you may see, oldest first.
+    Log {
+        /// Only the history of one record: an id, or a user or investigation name.
+        #[arg(long, value_name = "ID")]
+        record: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Sign the chain's head now (every write command already does this when it ends).
+    Checkpoint,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -13,7 +13,11 @@ struct Run {
 
 fn armtrace_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_armtrace"));
-    cmd.current_dir(dir).args(args).env_remove("ARMTRACE_DB");
+    cmd.current_dir(dir)
+        .args(args)
+        .env_remove("ARMTRACE_DB")
+        .env_remove("ARMTRACE_USER")
+        .env_remove("ARMTRACE_AUDIT_KEY");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -335,7 +339,84 @@ fn postgres_gives_the_same_answers_as_sqlite() {
         "{}",
         r.stdout
     );
+    assert!(
+        d.join("test.audit-key").is_file(),
+        "the key file is named after the database, in the current directory"
+    );
     ok(d, &["init"]);
+    // Writes, membership and verification work the same on PostgreSQL.
+    let pg_db = pg.url.as_str();
+    let r = armtrace(
+        d,
+        &[
+            "--db",
+            pg_db,
+            "user",
+            "add",
+            "bob",
+            "--role",
+            "investigator",
+        ],
+    );
+    assert_eq!(r.code, 1, "no identity: {}", r.stderr);
+    let owner = json(d, &["--db", pg_db, "init", "--format", "json"]);
+    let owner = owner["acting_as"].as_str().unwrap_or("owner").to_string();
+    ok(
+        d,
+        &[
+            "--db",
+            pg_db,
+            "--as",
+            &owner,
+            "user",
+            "add",
+            "bob",
+            "--role",
+            "investigator",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "--db",
+            pg_db,
+            "--as",
+            "bob",
+            "investigation",
+            "add",
+            "Mosul depots",
+        ],
+    );
+    let mine = json(
+        d,
+        &[
+            "--db",
+            pg_db,
+            "--as",
+            "bob",
+            "investigation",
+            "list",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(mine[0]["name"], "Mosul depots");
+    let theirs = json(
+        d,
+        &[
+            "--db",
+            pg_db,
+            "--as",
+            &owner,
+            "investigation",
+            "list",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(theirs.as_array().map(Vec::len), Some(0));
+    let v = json(d, &["--db", pg_db, "audit", "verify", "--format", "json"]);
+    assert_eq!(v["ok"], true, "{v}");
     for args in [
         &["countries", "--format", "json"][..],
         &["countries", "--search", "congo", "--format", "csv"][..],
@@ -347,4 +428,381 @@ fn postgres_gives_the_same_answers_as_sqlite() {
         with_pg.extend_from_slice(args);
         assert_eq!(ok(d, &with_pg), sqlite, "{args:?}");
     }
+}
+
+/// Opens the SQLite database in `dir` with the store, for tests that look or tamper directly.
+fn with_store<T>(path: &Path, f: impl AsyncFnOnce(&armtrace_store::Store) -> T) -> T {
+    let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+    rt.block_on(async {
+        let loc = armtrace_store::Location::Sqlite(path.to_path_buf());
+        let store = armtrace_store::Store::open(&loc, armtrace_store::OpenMode::Existing)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let out = f(&store).await;
+        store.close().await;
+        out
+    })
+}
+
+fn entry_count(d: &Path) -> usize {
+    with_store(&d.join("armtrace.db"), async |s| {
+        armtrace_store::testing::audit_entry_count(s)
+            .await
+            .unwrap_or(0)
+    })
+}
+
+/// A laptop set-up: the owner ana (admin), bob (investigator), vic (viewer), and zed (disabled).
+fn team(d: &Path) {
+    let r = armtrace(d, &["--as", "ana", "init"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("Created the owner, user ana (admin)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("Created the audit key armtrace.db.audit-key"),
+        "{}",
+        r.stdout
+    );
+    for (name, role) in [
+        ("bob", "investigator"),
+        ("vic", "viewer"),
+        ("zed", "reviewer"),
+    ] {
+        ok(d, &["--as", "ana", "user", "add", name, "--role", role]);
+    }
+    ok(d, &["--as", "ana", "user", "disable", "zed"]);
+}
+
+#[test]
+fn init_creates_an_owner_and_a_private_audit_key_beside_the_database() {
+    let dir = tempdir();
+    let d = dir.path();
+    team(d);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(d.join("armtrace.db.audit-key"))
+            .map(|m| m.permissions().mode() & 0o777)
+            .ok();
+        assert_eq!(mode, Some(0o600));
+    }
+    let key = std::fs::read_to_string(d.join("armtrace.db.audit-key")).unwrap_or_default();
+    let secret = key
+        .lines()
+        .find_map(|l| l.strip_prefix("secret-key: "))
+        .unwrap_or_else(|| panic!("{key}"));
+    let db = std::fs::read(d.join("armtrace.db")).unwrap_or_default();
+    assert!(
+        !db.windows(secret.len()).any(|w| w == secret.as_bytes()),
+        "the secret key is never stored in the database"
+    );
+    let users = json(d, &["--as", "vic", "user", "list", "--format", "json"]);
+    let listed: Vec<String> = users
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|u| format!("{} {} {}", u["name"], u["role"], u["active"]))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            r#""ana" "admin" true"#,
+            r#""bob" "investigator" true"#,
+            r#""vic" "viewer" true"#,
+            r#""zed" "reviewer" false"#
+        ]
+    );
+    // Running init again as the owner checks and refreshes; as anyone else it is refused.
+    let again = ok(d, &["--as", "ana", "init"]);
+    assert!(again.starts_with("Checked (already up to date)"), "{again}");
+    let r = armtrace(d, &["--as", "bob", "init"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("only an admin may do"), "{}", r.stderr);
+    // Without its key file the database takes no writes, and init never makes a new key for it.
+    std::fs::rename(d.join("armtrace.db.audit-key"), d.join("backup.key"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    for args in [
+        &["--as", "ana", "init"][..],
+        &["--as", "ana", "user", "add", "x", "--role", "viewer"][..],
+    ] {
+        let r = armtrace(d, args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("no audit key at armtrace.db.audit-key"),
+            "{}",
+            r.stderr
+        );
+    }
+    assert!(!d.join("armtrace.db.audit-key").exists());
+    ok(
+        d,
+        &[
+            "--as",
+            "ana",
+            "--audit-key",
+            "backup.key",
+            "user",
+            "add",
+            "x",
+            "--role",
+            "viewer",
+        ],
+    );
+}
+
+/// A write without a usable identity, or by a user whose role does not allow it, is refused with
+/// exit code 1 and a message that says what to do, and writes nothing.
+#[test]
+fn writes_need_a_known_active_permitted_user() {
+    let dir = tempdir();
+    let d = dir.path();
+    team(d);
+    let before = entry_count(d);
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
+        (
+            &["user", "add", "eve", "--role", "admin"],
+            &[],
+            "pass --as NAME or set ARMTRACE_USER=NAME",
+        ),
+        (
+            &["--as", "nobody", "user", "add", "eve", "--role", "admin"],
+            &[],
+            "there is no user 'nobody'",
+        ),
+        (
+            &["user", "add", "eve", "--role", "admin"],
+            &[("ARMTRACE_USER", "nobody")],
+            "there is no user 'nobody'",
+        ),
+        (
+            &["--as", "zed", "user", "add", "eve", "--role", "admin"],
+            &[],
+            "user 'zed' is disabled and can no longer act: ask an admin",
+        ),
+        (
+            &["--as", "vic", "user", "add", "eve", "--role", "admin"],
+            &[],
+            "vic has the role viewer, which may not manage user: ask an admin for a role that may",
+        ),
+        (
+            &["--as", "bob", "user", "disable", "vic"],
+            &[],
+            "bob has the role investigator, which may not manage user",
+        ),
+        (
+            &["--as", "vic", "investigation", "add", "Sneaky"],
+            &[],
+            "role viewer, which may not write investigation",
+        ),
+        (
+            &["--as", "ana", "user", "add", "eve", "--role", "boss"],
+            &[],
+            "--role: unknown role 'boss': use one of viewer, investigator, reviewer, licensing_officer, admin",
+        ),
+        (
+            &[
+                "--as",
+                "ana",
+                "user",
+                "add",
+                "two words",
+                "--role",
+                "viewer",
+            ],
+            &[],
+            "may hold only letters, digits",
+        ),
+        (
+            &["--as", "ana", "user", "add", "bob", "--role", "viewer"],
+            &[],
+            "there is already a user 'bob'",
+        ),
+        (
+            &["--as", "ana", "user", "disable", "ana"],
+            &[],
+            "'ana' is the last active admin",
+        ),
+        (&["investigation", "list"], &[], "pass --as NAME"),
+        (&["audit", "log"], &[], "pass --as NAME"),
+    ];
+    for (args, env, want) in cases {
+        let r = armtrace_in(d, args, env);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(want),
+            "{args:?}: wanted {want:?} in:\n{}",
+            r.stderr
+        );
+    }
+    assert_eq!(entry_count(d), before, "nothing was written");
+    // Reading reference data needs no identity.
+    ok(d, &["countries", "--search", "yemen"]);
+}
+
+#[test]
+fn members_see_only_their_investigations_and_their_history() {
+    let dir = tempdir();
+    let d = dir.path();
+    team(d);
+    ok(
+        d,
+        &[
+            "--as",
+            "ana",
+            "user",
+            "add",
+            "dan",
+            "--role",
+            "investigator",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "--as",
+            "bob",
+            "investigation",
+            "add",
+            "A",
+            "--description",
+            "source: K.",
+        ],
+    );
+    ok(d, &["--as", "dan", "investigation", "add", "B"]);
+    let names = |who: &str| -> Vec<String> {
+        let v = json(
+            d,
+            &["--as", who, "investigation", "list", "--format", "json"],
+        );
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i["name"].as_str().map(String::from))
+            .collect()
+    };
+    assert_eq!(names("bob"), ["A"]);
+    assert_eq!(names("dan"), ["B"]);
+    assert!(names("ana").is_empty());
+    let r = armtrace(
+        d,
+        &["--as", "bob", "investigation", "add-member", "B", "bob"],
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("there is no investigation 'B' that you are a member of"),
+        "{}",
+        r.stderr
+    );
+    let bob_log = json(d, &["--as", "bob", "audit", "log", "--format", "json"]);
+    let text = bob_log.to_string();
+    assert!(
+        text.contains("source: K.") && !text.contains(r#""name":"B""#),
+        "{text}"
+    );
+    ok(
+        d,
+        &["--as", "bob", "investigation", "add-member", "A", "vic"],
+    );
+    assert_eq!(names("vic"), ["A"]);
+    let history = json(
+        d,
+        &[
+            "--as", "bob", "audit", "log", "--record", "A", "--format", "json",
+        ],
+    );
+    let actions: Vec<&str> = history
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "investigation.add",
+            "investigation.add_member",
+            "investigation.add_member"
+        ]
+    );
+    let zed = json(
+        d,
+        &[
+            "--as", "vic", "audit", "log", "--record", "zed", "--format", "json",
+        ],
+    );
+    let actions: Vec<(&str, &str)> = zed
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| Some((e["actor"].as_str()?, e["action"].as_str()?)))
+        .collect();
+    assert_eq!(actions, [("ana", "user.add"), ("ana", "user.disable")]);
+}
+
+/// Tampering done directly in the database makes `audit verify` fail with exit code 1 and name
+/// the first bad entry.
+#[test]
+fn audit_verify_names_the_first_bad_entry_after_tampering() {
+    use armtrace_store::testing::{Tamper, tamper};
+    let cases = [
+        (
+            Tamper::ChangeEntry(5),
+            "entry 5: entry 5 was changed after it was written",
+        ),
+        (Tamper::DeleteEntry(5), "entry 5: entry 5 is missing"),
+        (
+            Tamper::SwapEntries(5, 6),
+            "entry 5: entry 5 does not follow entry 4",
+        ),
+        (Tamper::RewriteChain(6), "entries 6–6 were rewritten"),
+        (
+            Tamper::RewriteChainAndDropCheckpoints(2),
+            "entry 1: entries 1–",
+        ),
+    ];
+    for (how, want) in cases {
+        let dir = tempdir();
+        let d = dir.path();
+        team(d);
+        let v = json(d, &["audit", "verify", "--format", "json"]);
+        assert_eq!(v["ok"], true, "{v}");
+        assert!(ok(d, &["audit", "verify"]).contains("OK: the chain is unbroken"));
+        with_store(&d.join("armtrace.db"), async |s| tamper(s, how).await)
+            .unwrap_or_else(|e| panic!("{how:?}: {e}"));
+        let r = armtrace(d, &["audit", "verify"]);
+        assert_eq!(r.code, 1, "{how:?}: {}\n{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout.contains(want),
+            "{how:?}: wanted {want:?} in:\n{}",
+            r.stdout
+        );
+        assert!(
+            r.stderr
+                .contains("the audit log failed verification; first bad entry:"),
+            "{}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn audit_checkpoint_signs_only_what_is_new() {
+    let dir = tempdir();
+    let d = dir.path();
+    team(d);
+    let out = ok(d, &["--as", "bob", "audit", "checkpoint"]);
+    assert!(out.starts_with("Nothing new to sign"), "{out}");
+    let r = armtrace(d, &["--as", "vic", "audit", "checkpoint"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("role viewer, which may not write audit"),
+        "{}",
+        r.stderr
+    );
 }

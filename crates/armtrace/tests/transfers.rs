@@ -15,6 +15,9 @@ fn armtrace(dir: &Path, args: &[&str]) -> Run {
         .current_dir(dir)
         .args(args)
         .env_remove("ARMTRACE_DB")
+        .env_remove("ARMTRACE_AUDIT_KEY")
+        // Every command acts as the analyst whom `init` makes the owner.
+        .env("ARMTRACE_USER", "analyst")
         .output()
         .unwrap_or_else(|e| panic!("run armtrace: {e}"));
     Run {
@@ -413,4 +416,24 @@ fn native_transfers_in_csv_and_jsonl() {
         "{}",
         bad.stderr
     );
+}
+
+#[test]
+fn imports_need_a_permitted_user_and_are_audited() {
+    let dir = setup();
+    let d = dir.path();
+    ok(d, &["user", "add", "visitor", "--role", "viewer"]);
+    let r = armtrace(d, &["--as", "visitor", "import", "sipri", "subset.csv"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("visitor"), "{}", r.stderr);
+    assert_eq!(
+        json(d, &["transfers", "releases", "--format", "json"])
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+    ok(d, &["import", "sipri", "subset.csv"]);
+    let log = ok(d, &["audit", "log"]);
+    assert!(log.contains("transfers.import"), "{log}");
+    ok(d, &["audit", "verify"]);
 }

@@ -1,20 +1,24 @@
 //! `armtrace demo`: builds a demo database from data shipped inside armtrace and shows what is in
 //! it. It only ever replaces a database that an earlier `demo` built.
 
+use super::Who;
 use super::init::init;
 use crate::UserError;
 use crate::cli::{DEFAULT_DEMO_DB, Format};
 use crate::output::write_table;
+use armtrace_core::access::Identity;
 use armtrace_core::actor::Party;
 use armtrace_core::transfer::{SIPRI_COVERAGE, SIPRI_CREDIT, SIPRI_DERIVED};
-use armtrace_store::{Location, OpenMode, Period, ReleaseChoice, Store, StoreError, YearBasis};
+use armtrace_store::{
+    Location, OpenMode, Period, ReleaseChoice, Store, StoreError, YearBasis, load_key,
+};
 use std::io::Write;
 use std::path::Path;
 
 /// The metadata key that marks a database as built by `armtrace demo`.
 const DEMO_MARK: &str = "demo_database";
 
-pub async fn run(db: Option<&str>, format: Format) -> anyhow::Result<()> {
+pub async fn run(db: Option<&str>, who: &Who, format: Format) -> anyhow::Result<()> {
     let location = Location::parse(db.unwrap_or(DEFAULT_DEMO_DB))?;
     let Location::Sqlite(path) = &location else {
         return Err(UserError(
@@ -22,10 +26,20 @@ pub async fn run(db: Option<&str>, format: Format) -> anyhow::Result<()> {
         )
         .into());
     };
+    // The demo's audit key always lives beside it, and goes with it.
+    let who = Who {
+        audit_key: None,
+        ..who.clone()
+    };
     remove_previous_demo(&location, path).await?;
-    let (store, _report) = init(&location).await?;
-    store.set_meta(DEMO_MARK, "built by armtrace demo").await?;
-    super::import::shipped_subset(&store).await?;
+    let (store, done) = init(&location, &who).await?;
+    let by = Identity::User(done.acting.clone());
+    store
+        .set_meta(&by, DEMO_MARK, "built by armtrace demo")
+        .await?;
+    super::import::shipped_subset(&store, &by).await?;
+    let key = load_key(&who.key_path(&location))?;
+    store.checkpoint(&by, &key).await?;
     let result = show(&store, &location, format).await;
     store.close().await;
     result
@@ -62,7 +76,7 @@ async fn remove_previous_demo(location: &Location, path: &Path) -> anyhow::Resul
     if mark.is_none() {
         return Err(refuse().into());
     }
-    for suffix in ["", "-wal", "-shm"] {
+    for suffix in ["", "-wal", "-shm", ".audit-key"] {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);
         match std::fs::remove_file(&p) {

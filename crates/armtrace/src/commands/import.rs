@@ -4,6 +4,7 @@
 
 use crate::UserError;
 use crate::cli::{Format, ImportNativeArgs, ImportSipriArgs};
+use armtrace_core::access::Identity;
 use armtrace_core::transfer::{SIPRI_COVERAGE, SIPRI_CREDIT, Transfer};
 use armtrace_ingest::{IngestError, NoProgress, native, sha256_hex, sipri};
 use armtrace_store::{ImportError, ImportReport, ReleaseSpec, Store};
@@ -108,6 +109,7 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
 
 async fn write(
     store: &Store,
+    by: &Identity,
     spec: ReleaseSpec,
     file: &str,
     sha: &str,
@@ -121,7 +123,7 @@ async fn write(
         (!chunk.is_empty()).then_some(Ok::<_, IngestError>(chunk))
     });
     let result = store
-        .import_transfers(&spec, file, sha, batches, &mut |n| bar.set(n))
+        .import_transfers(by, &spec, file, sha, batches, &mut |n| bar.set(n))
         .await;
     bar.finish();
     match result {
@@ -131,7 +133,11 @@ async fn write(
     }
 }
 
-pub async fn sipri_files(store: &Store, args: ImportSipriArgs) -> anyhow::Result<()> {
+pub async fn sipri_files(
+    store: &Store,
+    by: &Identity,
+    args: ImportSipriArgs,
+) -> anyhow::Result<()> {
     let set = store.categories().await?;
     let resolver = store.resolver().await?;
     let lookup = sipri::Lookup {
@@ -142,7 +148,7 @@ pub async fn sipri_files(store: &Store, args: ImportSipriArgs) -> anyhow::Result
     let mut outcomes = Vec::new();
     for path in &args.files {
         let name = path.display().to_string();
-        let outcome = match import_sipri_file(store, path, &name, &lookup).await {
+        let outcome = match import_sipri_file(store, by, path, &name, &lookup).await {
             Ok(o) => o,
             Err(e) => FileOutcome::failed(&name, format!("{e:#}")),
         };
@@ -153,6 +159,7 @@ pub async fn sipri_files(store: &Store, args: ImportSipriArgs) -> anyhow::Result
 
 async fn import_sipri_file(
     store: &Store,
+    by: &Identity,
     path: &Path,
     name: &str,
     lookup: &sipri::Lookup<'_>,
@@ -173,7 +180,7 @@ async fn import_sipri_file(
         selection: Some(export.selection.clone()),
     };
     let warnings = export.warnings.clone();
-    let report = write(store, spec, name, &sha, export.transfers).await?;
+    let report = write(store, by, spec, name, &sha, export.transfers).await?;
     Ok(FileOutcome::from_report(&report, warnings))
 }
 
@@ -199,7 +206,11 @@ async fn already(store: &Store, name: &str, sha: &str) -> anyhow::Result<Option<
     }))
 }
 
-pub async fn native_files(store: &Store, args: ImportNativeArgs) -> anyhow::Result<()> {
+pub async fn native_files(
+    store: &Store,
+    by: &Identity,
+    args: ImportNativeArgs,
+) -> anyhow::Result<()> {
     let categories = store.categories().await?;
     let resolver = store.resolver().await?;
     let lookup = native::Lookup {
@@ -230,7 +241,7 @@ pub async fn native_files(store: &Store, args: ImportNativeArgs) -> anyhow::Resu
                 format: "native".into(),
                 selection: None,
             };
-            let report = write(store, spec, &name, &sha, parsed.transfers).await?;
+            let report = write(store, by, spec, &name, &sha, parsed.transfers).await?;
             Ok(FileOutcome::from_report(&report, vec![]))
         }
         .await;
@@ -309,7 +320,7 @@ fn report(outcomes: &[FileOutcome], format: Format, sipri: bool) -> anyhow::Resu
 }
 
 /// Imports the shipped SIPRI Iraq/Iran subset (used by `demo`).
-pub async fn shipped_subset(store: &Store) -> anyhow::Result<ImportReport> {
+pub async fn shipped_subset(store: &Store, by: &Identity) -> anyhow::Result<ImportReport> {
     let categories = store.categories().await?;
     let resolver = store.resolver().await?;
     let lookup = sipri::Lookup {
@@ -328,5 +339,5 @@ pub async fn shipped_subset(store: &Store) -> anyhow::Result<ImportReport> {
             "Iraq and Iran as recipients, orders 1970–1990 (subset shipped with armtrace)".into(),
         ),
     };
-    write(store, spec, name, &sha256_hex(bytes), export.transfers).await
+    write(store, by, spec, name, &sha256_hex(bytes), export.transfers).await
 }

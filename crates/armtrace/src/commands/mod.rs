@@ -1,7 +1,10 @@
 //! One module per command. Each validates its arguments (stage two), calls the store and the
-//! domain, and renders the result.
+//! domain, and renders the result. Writes go through [`Writer`]: a named, active user, the
+//! database's audit key, and a signed checkpoint when the command ends.
 
+mod audit;
 mod demo;
+mod identity;
 mod import;
 mod init;
 mod lists;
@@ -10,20 +13,28 @@ mod transfers;
 use crate::UserError;
 use crate::cli::{Cli, Command, DEFAULT_DB, ImportCommand, TransfersCommand};
 use anyhow::Context;
-use armtrace_store::{Location, OpenMode, Store};
+use armtrace_core::access::Identity;
+use armtrace_core::audit::{AuditSigner, Checkpoint};
+use armtrace_store::{Location, OpenMode, Store, default_key_path, load_key};
+use std::path::PathBuf;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let who = Who::from_cli(&cli);
     match cli.command {
-        Command::Demo(args) => demo::run(cli.db.as_deref(), args.format).await,
-        Command::Init(args) => init::run(&location(cli.db)?, args.format).await,
+        Command::Demo(args) => demo::run(cli.db.as_deref(), &who, args.format).await,
+        Command::Init(args) => init::run(&location(cli.db)?, &who, args.format).await,
         Command::Countries(args) => lists::countries(&open(cli.db).await?, args).await,
         Command::Models(args) => lists::models(&open(cli.db).await?, args).await,
         Command::Categories(args) => lists::categories(&open(cli.db).await?, args).await,
-        Command::Import(ImportCommand::Sipri(args)) => {
-            import::sipri_files(&open(cli.db).await?, args).await
-        }
-        Command::Import(ImportCommand::Transfers(args)) => {
-            import::native_files(&open(cli.db).await?, args).await
+        Command::Import(cmd) => {
+            let w = Writer::open(cli.db, &who, "importing transfers").await?;
+            let result = match cmd {
+                ImportCommand::Sipri(args) => import::sipri_files(&w.store, &w.by, args).await,
+                ImportCommand::Transfers(args) => import::native_files(&w.store, &w.by, args).await,
+            };
+            // Sign what was written even when some files failed; the import's error comes first.
+            let signed = w.finish().await;
+            result.and(signed.map(|_| ()))
         }
         Command::Transfers(cmd) => {
             let store = open(cli.db).await?;
@@ -35,6 +46,82 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 TransfersCommand::Diff(a) => transfers::diff(&store, a).await,
             }
         }
+        Command::User(cmd) => identity::user(cli.db, &who, cmd).await,
+        Command::Investigation(cmd) => identity::investigation(cli.db, &who, cmd).await,
+        Command::Audit(cmd) => audit::run(cli.db, &who, cmd).await,
+    }
+}
+
+/// Who the command acts as, and with which audit key file, as the user gave them.
+#[derive(Debug, Clone)]
+pub struct Who {
+    /// --as, else $ARMTRACE_USER.
+    pub acting: Option<String>,
+    /// --audit-key, else $ARMTRACE_AUDIT_KEY.
+    pub audit_key: Option<PathBuf>,
+}
+
+impl Who {
+    fn from_cli(cli: &Cli) -> Who {
+        let env = |k: &str| std::env::var(k).ok().filter(|s| !s.trim().is_empty());
+        Who {
+            acting: cli.acting.clone().or_else(|| env("ARMTRACE_USER")),
+            audit_key: cli
+                .audit_key
+                .clone()
+                .or_else(|| env("ARMTRACE_AUDIT_KEY").map(PathBuf::from)),
+        }
+    }
+
+    /// The identity a command acts as; a command that needs one fails without it.
+    pub fn identity(&self, what: &str) -> anyhow::Result<Identity> {
+        match &self.acting {
+            Some(name) => Ok(Identity::User(name.clone())),
+            None => Err(UserError(format!(
+                "{what} needs to know who you are, and armtrace never writes anonymously: pass --as NAME or set ARMTRACE_USER=NAME (`armtrace init` printed the owner's name; an admin adds users with `armtrace user add`)"
+            ))
+            .into()),
+        }
+    }
+
+    /// The audit key file for the database at `location`.
+    pub fn key_path(&self, location: &Location) -> PathBuf {
+        self.audit_key
+            .clone()
+            .unwrap_or_else(|| default_key_path(location))
+    }
+}
+
+/// What a write command needs: the store, the acting user (checked to exist and be active) and
+/// the database's own audit key. [`Writer::finish`] signs a checkpoint over what was written.
+pub struct Writer {
+    pub store: Store,
+    pub by: Identity,
+    key: AuditSigner,
+}
+
+impl Writer {
+    pub async fn open(db: Option<String>, who: &Who, what: &str) -> anyhow::Result<Writer> {
+        let by = who.identity(what)?;
+        let loc = location(db)?;
+        let store = Store::open(&loc, OpenMode::Existing)
+            .await
+            .with_context(|| format!("opening {loc}"))?;
+        store.acting_user(by.name()).await?;
+        let path = who.key_path(&loc);
+        let key = load_key(&path)?;
+        store.check_audit_key(&key, &path).await?;
+        Ok(Writer { store, by, key })
+    }
+
+    /// Signs a checkpoint over the entries this command appended (`None`: nothing new), and
+    /// closes the store.
+    pub async fn finish(self) -> anyhow::Result<Option<Checkpoint>> {
+        let result = self.store.checkpoint(&self.by, &self.key).await;
+        self.store.close().await;
+        result.context(
+            "the change was saved, but signing the audit checkpoint failed: run `armtrace audit checkpoint`",
+        )
     }
 }
 

@@ -1,0 +1,412 @@
+//! Users, investigations and memberships. Every write here is authorised and audited inside its
+//! own locked transaction (see [`crate::audit`]): refused writes leave nothing behind.
+
+use crate::audit::{
+    LockedPool, PUBLIC_KEY_META, USER_COLUMNS, WriteTx, append, authorize, change, now,
+};
+use crate::bulk::{Value as Cell, upsert_rows};
+use crate::{Store, StoreError, with_pool};
+use armtrace_core::Id;
+use armtrace_core::access::{
+    AccessError, Action, Identity, Resource, Role, User, validate_user_name,
+};
+use armtrace_core::audit::AuditSigner;
+use armtrace_core::investigation::{Investigation, validate_investigation_name};
+use armtrace_core::text::collate;
+use serde_json::json;
+
+/// id, name, description, created_at, created_by
+type InvestigationRow = (String, String, Option<String>, String, String);
+
+fn user_json(u: &User) -> serde_json::Value {
+    json!({"name": u.name, "role": u.role, "active": u.active})
+}
+
+/// What bootstrapping a database did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Bootstrap {
+    /// The owner created because the database had no users.
+    pub owner_created: Option<User>,
+    /// Whether the audit key's public half was recorded now.
+    pub key_recorded: bool,
+}
+
+impl Store {
+    /// The user called `name`, whether active or not.
+    pub async fn user(&self, name: &str) -> Result<Option<User>, StoreError> {
+        let row = with_pool!(self, p => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE name = $1")))
+                .bind(name)
+                .fetch_optional(p)
+                .await?
+        });
+        row.map(crate::audit::user_from_row).transpose()
+    }
+
+    /// The user who acts as `name`: they must exist and be active.
+    pub async fn acting_user(&self, name: &str) -> Result<User, StoreError> {
+        match self.user(name).await? {
+            None => Err(AccessError::UnknownUser(name.to_string()).into()),
+            Some(u) if !u.active => Err(AccessError::Disabled(name.to_string()).into()),
+            Some(u) => Ok(u),
+        }
+    }
+
+    /// Every user, sorted by name. Any active user may list them.
+    pub async fn users(&self, by: &Identity) -> Result<Vec<User>, StoreError> {
+        self.visible_investigations(by, Action::Read, Resource::User)
+            .await?;
+        let rows = with_pool!(self, p => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users")))
+                .fetch_all(p)
+                .await?
+        });
+        let mut users = rows
+            .into_iter()
+            .map(crate::audit::user_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        users.sort_by(|a, b| collate(&a.name, &b.name));
+        Ok(users)
+    }
+
+    /// Prepares a database for identities and auditing, as the system identity: creates the owner
+    /// (an admin called `owner`) when there are no users yet, and records the audit key's public
+    /// half when none is recorded. Fails if another key is recorded.
+    pub async fn bootstrap(&self, owner: &str, key: &AuditSigner) -> Result<Bootstrap, StoreError> {
+        validate_user_name(owner).map_err(StoreError::Input)?;
+        let by = Identity::System;
+        let mut done = Bootstrap::default();
+        with_pool!(self, p => {
+            let mut tx = p.begin_locked().await?;
+            let recorded: Option<String> =
+                sqlx::query_scalar("SELECT value FROM schema_meta WHERE key = $1")
+                    .bind(PUBLIC_KEY_META)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match recorded {
+                Some(k) if k != key.public_key_hex() => {
+                    return Err(StoreError::Input(format!(
+                        "this database's checkpoints are signed with audit key {}…, not with the key file's {}…: give --audit-key the key file made for this database",
+                        k.chars().take(16).collect::<String>(),
+                        key.public_key_hex().chars().take(16).collect::<String>()
+                    )));
+                }
+                Some(_) => {}
+                None => {
+                    upsert_rows(&mut tx, "schema_meta", &["key", "value"], "key",
+                        vec![vec![Cell::from(PUBLIC_KEY_META), Cell::from(key.public_key_hex())]]).await?;
+                    append(&mut tx, change(&by, "audit_key.record", "audit_key", None, None,
+                        Some(json!({"public_key": key.public_key_hex()})))).await?;
+                    done.key_recorded = true;
+                }
+            }
+            let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+                .fetch_one(&mut *tx)
+                .await?;
+            if users == 0 {
+                let user = insert_user(&mut tx, &by, owner, Role::Admin).await?;
+                done.owner_created = Some(user);
+            }
+            tx.commit().await?;
+        });
+        Ok(done)
+    }
+
+    /// Adds a user. Needs `manage user` (admins).
+    pub async fn add_user(
+        &self,
+        by: &Identity,
+        name: &str,
+        role: Role,
+    ) -> Result<User, StoreError> {
+        validate_user_name(name).map_err(StoreError::Input)?;
+        let user = with_pool!(self, p => {
+            let mut tx = p.begin_locked().await?;
+            authorize(&mut tx, by, Action::Manage, Resource::User, None).await?;
+            let user = insert_user(&mut tx, by, name, role).await?;
+            tx.commit().await?;
+            user
+        });
+        Ok(user)
+    }
+
+    /// Disables a user: they keep their history but can no longer act. Needs `manage user`; the
+    /// last active admin cannot be disabled.
+    pub async fn disable_user(&self, by: &Identity, name: &str) -> Result<User, StoreError> {
+        let user = with_pool!(self, p => {
+            let mut tx = p.begin_locked().await?;
+            authorize(&mut tx, by, Action::Manage, Resource::User, None).await?;
+            let before = WriteTx::user_by_name(&mut tx, name).await?.ok_or_else(|| {
+                StoreError::Input(format!("there is no user '{name}': `armtrace user list` shows the users"))
+            })?;
+            if !before.active {
+                return Err(StoreError::Input(format!("user '{name}' is already disabled")));
+            }
+            if before.role == Role::Admin {
+                let admins: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM users WHERE role = 'admin' AND active",
+                )
+                .fetch_one(&mut *tx)
+                .await?;
+                if admins <= 1 {
+                    return Err(StoreError::Input(format!(
+                        "'{name}' is the last active admin: add another admin first, or nobody could manage users"
+                    )));
+                }
+            }
+            sqlx::query("UPDATE users SET active = $1 WHERE id = $2")
+                .bind(false)
+                .bind(before.id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            let after = User { active: false, ..before.clone() };
+            append(&mut tx, change(by, "user.disable", "user", Some(before.id.to_string()),
+                Some(user_json(&before)), Some(user_json(&after)))).await?;
+            tx.commit().await?;
+            after
+        });
+        Ok(user)
+    }
+
+    /// Creates an investigation; its creator becomes its first member. Needs `write
+    /// investigation` (investigators, admins).
+    pub async fn add_investigation(
+        &self,
+        by: &Identity,
+        name: &str,
+        description: Option<&str>,
+    ) -> Result<Investigation, StoreError> {
+        validate_investigation_name(name).map_err(StoreError::Input)?;
+        let inv = with_pool!(self, p => {
+            let mut tx = p.begin_locked().await?;
+            let creator = authorize(&mut tx, by, Action::Write, Resource::Investigation, None).await?;
+            let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM investigations WHERE name = $1")
+                .bind(name)
+                .fetch_one(&mut *tx)
+                .await?;
+            if exists > 0 {
+                return Err(StoreError::Input(format!(
+                    "there is already an investigation called '{name}': choose another name"
+                )));
+            }
+            let inv = Investigation {
+                id: Id::new_random(),
+                name: name.to_string(),
+                description: description.map(str::to_string),
+                created_at: now(),
+                created_by: by.name().to_string(),
+                members: creator.iter().map(|u| u.name.clone()).collect(),
+            };
+            let id = inv.id.to_string();
+            sqlx::query(
+                "INSERT INTO investigations (id, name, description, created_at, created_by) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&id)
+            .bind(&inv.name)
+            .bind(&inv.description)
+            .bind(&inv.created_at)
+            .bind(&inv.created_by)
+            .execute(&mut *tx)
+            .await?;
+            let mut c = change(by, "investigation.add", "investigation", Some(id.clone()), None,
+                Some(json!({"name": inv.name, "description": inv.description})));
+            c.investigation = Some(id.clone());
+            append(&mut tx, c).await?;
+            if let Some(creator) = &creator {
+                insert_member(&mut tx, by, &inv, creator).await?;
+            }
+            tx.commit().await?;
+            inv
+        });
+        Ok(inv)
+    }
+
+    /// Adds `user` to the investigation called `investigation`. Needs `manage membership` and,
+    /// except for admins, membership of that investigation.
+    pub async fn add_member(
+        &self,
+        by: &Identity,
+        investigation: &str,
+        user: &str,
+    ) -> Result<(), StoreError> {
+        with_pool!(self, p => {
+            let mut tx = p.begin_locked().await?;
+            let row: Option<InvestigationRow> = sqlx::query_as(
+                "SELECT id, name, description, created_at, created_by FROM investigations WHERE name = $1",
+            )
+            .bind(investigation)
+            .fetch_optional(&mut *tx)
+            .await?;
+            // An unknown investigation and one the actor may not see look alike: need-to-know.
+            let unknown = || StoreError::Input(format!(
+                "there is no investigation '{investigation}' that you are a member of: `armtrace investigation list` shows yours"
+            ));
+            let Some((id, name, description, created_at, created_by)) = row else {
+                authorize(&mut tx, by, Action::Manage, Resource::Membership, None).await?;
+                return Err(unknown());
+            };
+            match authorize(&mut tx, by, Action::Manage, Resource::Membership, Some((&id, &name))).await {
+                Err(StoreError::Access(AccessError::NotMember { .. })) => return Err(unknown()),
+                other => other?,
+            };
+            let member = WriteTx::user_by_name(&mut tx, user).await?.ok_or_else(|| {
+                StoreError::Input(format!("there is no user '{user}': `armtrace user list` shows the users"))
+            })?;
+            if !member.active {
+                return Err(StoreError::Input(format!("user '{user}' is disabled: ask an admin")));
+            }
+            if WriteTx::is_member(&mut tx, &id, &member.id.to_string()).await? {
+                return Err(StoreError::Input(format!("{user} is already a member of '{name}'")));
+            }
+            let inv = Investigation {
+                id: id.parse().map_err(|e| StoreError::Invalid(format!("stored investigation id: {e}")))?,
+                name,
+                description,
+                created_at,
+                created_by,
+                members: vec![],
+            };
+            insert_member(&mut tx, by, &inv, &member).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The investigations `by` is a member of (the system identity sees all), sorted by name, each
+    /// with its members.
+    pub async fn investigations(&self, by: &Identity) -> Result<Vec<Investigation>, StoreError> {
+        let visible = self
+            .visible_investigations(by, Action::Read, Resource::Investigation)
+            .await?;
+        let (rows, members): (Vec<InvestigationRow>, Vec<(String, String)>) = with_pool!(self, p => {
+            let rows = sqlx::query_as(
+                "SELECT id, name, description, created_at, created_by FROM investigations",
+            )
+            .fetch_all(p)
+            .await?;
+            let members = sqlx::query_as(
+                "SELECT m.investigation_id, u.name FROM memberships m JOIN users u ON u.id = m.user_id",
+            )
+            .fetch_all(p)
+            .await?;
+            (rows, members)
+        });
+        let mut out = Vec::new();
+        for (id, name, description, created_at, created_by) in rows {
+            if visible.as_ref().is_some_and(|v| !v.contains(&id)) {
+                continue;
+            }
+            let mut names: Vec<String> = members
+                .iter()
+                .filter(|(i, _)| *i == id)
+                .map(|(_, n)| n.clone())
+                .collect();
+            names.sort_by(|a, b| collate(a, b));
+            out.push(Investigation {
+                id: id
+                    .parse()
+                    .map_err(|e| StoreError::Invalid(format!("stored investigation id: {e}")))?,
+                name,
+                description,
+                created_at,
+                created_by,
+                members: names,
+            });
+        }
+        out.sort_by(|a, b| collate(&a.name, &b.name));
+        Ok(out)
+    }
+}
+
+async fn insert_user<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    by: &Identity,
+    name: &str,
+    role: Role,
+) -> Result<User, StoreError>
+where
+    DB: WriteTx + crate::bulk::BindValues,
+    for<'c> &'c mut <DB as sqlx::Database>::Connection: sqlx::Executor<'c, Database = DB>,
+    <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+{
+    if DB::user_by_name(tx, name).await?.is_some() {
+        return Err(StoreError::Input(format!(
+            "there is already a user '{name}': choose another name, or see `armtrace user list`"
+        )));
+    }
+    let user = User {
+        id: Id::new_random(),
+        name: name.to_string(),
+        role,
+        active: true,
+        created_at: now(),
+        created_by: by.name().to_string(),
+    };
+    upsert_rows(
+        tx,
+        "users",
+        &["id", "name", "role", "active", "created_at", "created_by"],
+        "id",
+        vec![vec![
+            Cell::from(user.id.to_string()),
+            Cell::from(user.name.as_str()),
+            Cell::from(user.role.as_str()),
+            Cell::from(true),
+            Cell::from(user.created_at.as_str()),
+            Cell::from(user.created_by.as_str()),
+        ]],
+    )
+    .await?;
+    append(
+        tx,
+        change(
+            by,
+            "user.add",
+            "user",
+            Some(user.id.to_string()),
+            None,
+            Some(user_json(&user)),
+        ),
+    )
+    .await?;
+    Ok(user)
+}
+
+async fn insert_member<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    by: &Identity,
+    inv: &Investigation,
+    member: &User,
+) -> Result<(), StoreError>
+where
+    DB: WriteTx + crate::bulk::BindValues,
+    for<'c> &'c mut <DB as sqlx::Database>::Connection: sqlx::Executor<'c, Database = DB>,
+    <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+{
+    let id = inv.id.to_string();
+    upsert_rows(
+        tx,
+        "memberships",
+        &["investigation_id", "user_id", "added_at", "added_by"],
+        "investigation_id, user_id",
+        vec![vec![
+            Cell::from(id.as_str()),
+            Cell::from(member.id.to_string()),
+            Cell::from(now()),
+            Cell::from(by.name()),
+        ]],
+    )
+    .await?;
+    let mut c = change(
+        by,
+        "investigation.add_member",
+        "membership",
+        Some(format!("{id}/{}", member.id)),
+        None,
+        Some(json!({"investigation": inv.name, "user": member.name, "role": member.role})),
+    );
+    c.investigation = Some(id);
+    append(tx, c).await?;
+    Ok(())
+}
