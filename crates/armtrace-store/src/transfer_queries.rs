@@ -164,7 +164,7 @@ pub struct DiffAnswer {
     pub unchanged: i64,
 }
 
-const ROW_COLUMNS: &str = "id, supplier, supplier_name, recipient, recipient_name, designation, description, category, \
+const ROW_COLUMNS: &str = "record_key, supplier, supplier_name, recipient, recipient_name, designation, description, category, \
      order_year, order_year_est, number_ordered, number_delivered, first_delivery, last_delivery, status, \
      local_production, tiv_delivered, deal_id, comments, source_file, source_line";
 
@@ -190,8 +190,8 @@ impl Store {
     /// The names each party goes by in a release (the first alphabetically when several).
     async fn party_names(&self, release: &Release) -> Result<HashMap<String, String>, StoreError> {
         let rows: Vec<(String, String)> = with_pool!(self, p => {
-            sqlx::query_as("SELECT party, name FROM release_parties WHERE release_id = $1")
-                .bind(&release.id)
+            sqlx::query_as("SELECT party, name FROM release_parties WHERE release_no = $1")
+                .bind(release.no)
                 .fetch_all(p)
                 .await?
         });
@@ -223,19 +223,19 @@ impl Store {
                 YearBasis::Order => sqlx::query_as(
                     "SELECT supplier, COUNT(*), CAST(SUM(number_delivered) AS BIGINT), \
                      CAST(SUM(tiv_delivered) AS BIGINT), CAST(0 AS BIGINT) FROM transfers \
-                     WHERE release_id = $1 AND recipient = $2 AND order_year >= $3 AND order_year <= $4 \
+                     WHERE release_no = $1 AND recipient = $2 AND order_year >= $3 AND order_year <= $4 \
                      GROUP BY supplier",
                 ),
                 YearBasis::Delivery => sqlx::query_as(
-                    "SELECT d.supplier, COUNT(DISTINCT d.transfer_id), CAST(SUM(d.number) AS BIGINT), \
+                    "SELECT d.supplier, COUNT(DISTINCT d.n), CAST(SUM(d.number) AS BIGINT), \
                      CAST(SUM(d.tiv) AS BIGINT), COUNT(DISTINCT CASE WHEN d.spread AND \
-                     (t.first_delivery < $3 OR t.last_delivery > $4) THEN d.transfer_id END) \
-                     FROM deliveries d JOIN transfers t ON t.id = d.transfer_id \
-                     WHERE d.release_id = $1 AND d.recipient = $2 AND d.year >= $3 AND d.year <= $4 \
+                     (t.first_delivery < $3 OR t.last_delivery > $4) THEN d.n END) \
+                     FROM deliveries d JOIN transfers t ON t.release_no = d.release_no AND t.n = d.n \
+                     WHERE d.release_no = $1 AND d.recipient = $2 AND d.year >= $3 AND d.year <= $4 \
                      GROUP BY d.supplier",
                 ),
             }
-            .bind(&release.id)
+            .bind(release.no)
             .bind(&recipient)
             .bind(from)
             .bind(to)
@@ -321,7 +321,7 @@ impl Store {
         let release = self.release(release).await?;
         let (from, to) = f.period.bounds();
         let mut sql = format!(
-            "SELECT {ROW_COLUMNS} FROM transfers WHERE release_id = $1 AND COALESCE(order_year, 0) >= $2 AND COALESCE(order_year, 0) <= $3"
+            "SELECT {ROW_COLUMNS} FROM transfers WHERE release_no = $1 AND COALESCE(order_year, 0) >= $2 AND COALESCE(order_year, 0) <= $3"
         );
         let mut binds: Vec<String> = Vec::new();
         let mut next = 4;
@@ -344,12 +344,12 @@ impl Store {
             sql.push_str(" ESCAPE '\\'");
         }
         let rows: Vec<TransferRow> = with_pool!(self, p => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&release.id).bind(from).bind(to);
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(release.no).bind(from).bind(to);
             for b in &binds {
                 q = q.bind(b);
             }
             let rows = q.fetch_all(p).await?;
-            rows.iter().map(transfer_row).collect::<Result<Vec<_>, sqlx::Error>>()?
+            rows.iter().map(|r| transfer_row(r, &release)).collect::<Result<Vec<_>, sqlx::Error>>()?
         });
         let mut rows = rows;
         rows.sort_by(|a, b| {
@@ -379,8 +379,8 @@ impl Store {
             YearBasis::Delivery => ("deliveries", "year", "CASE WHEN spread THEN 1 ELSE 0 END"),
         };
         let (id_col, tiv_col) = match q.basis {
-            YearBasis::Order => ("id", "tiv_delivered"),
-            YearBasis::Delivery => ("transfer_id", "tiv"),
+            YearBasis::Order => ("n", "tiv_delivered"),
+            YearBasis::Delivery => ("n", "tiv"),
         };
         let group = match q.by {
             VolumeGroup::Year => format!("CAST({year_col} AS TEXT)"),
@@ -388,7 +388,7 @@ impl Store {
             VolumeGroup::Recipient => "recipient".to_string(),
             VolumeGroup::Category => "COALESCE(category, '')".to_string(),
         };
-        let mut filter = format!("WHERE release_id = $1 AND {year_col} >= $2 AND {year_col} <= $3");
+        let mut filter = format!("WHERE release_no = $1 AND {year_col} >= $2 AND {year_col} <= $3");
         let mut binds = Vec::new();
         for (col, value) in [
             ("supplier", q.supplier.as_ref().map(|p| p.to_string())),
@@ -408,8 +408,8 @@ impl Store {
             "SELECT COUNT(DISTINCT CASE WHEN {spread} = 1 THEN {id_col} END) FROM {table} {filter}"
         );
         let (rows, estimated_deals): (Vec<GroupSums>, i64) = with_pool!(self, p => {
-            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(grouped)).bind(&release.id).bind(from).bind(to);
-            let mut count = sqlx::query_scalar(sqlx::AssertSqlSafe(estimated)).bind(&release.id).bind(from).bind(to);
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(grouped)).bind(release.no).bind(from).bind(to);
+            let mut count = sqlx::query_scalar(sqlx::AssertSqlSafe(estimated)).bind(release.no).bind(from).bind(to);
             for b in &binds {
                 query = query.bind(b);
                 count = count.bind(b);
@@ -545,7 +545,7 @@ fn changed_fields(a: &TransferRow, b: &TransferRow) -> Vec<String> {
     out
 }
 
-fn transfer_row<R: Row>(r: &R) -> Result<TransferRow, sqlx::Error>
+fn transfer_row<R: Row>(r: &R, release: &Release) -> Result<TransferRow, sqlx::Error>
 where
     for<'a> &'a str: sqlx::ColumnIndex<R>,
     for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
@@ -554,8 +554,13 @@ where
     for<'a> Option<i64>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     for<'a> bool: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
 {
+    let key: String = r.try_get("record_key")?;
+    let id = match release.id.parse::<armtrace_core::Id>() {
+        Ok(rel) => armtrace_core::transfer::transfer_id(rel, &key).to_string(),
+        Err(_) => key,
+    };
     Ok(TransferRow {
-        id: r.try_get("id")?,
+        id,
         supplier_party: r.try_get("supplier")?,
         supplier: r.try_get("supplier_name")?,
         recipient_party: r.try_get("recipient")?,

@@ -6,10 +6,10 @@ use crate::audit::{LockedPool, append, authorize, change};
 use crate::bulk::{OnConflict, Value, insert_rows};
 use crate::clock::now_rfc3339;
 use crate::{Store, StoreError, with_pool};
+use armtrace_core::Measure;
 use armtrace_core::access::{Action, Identity, Resource};
 use armtrace_core::text::{collate, fold};
-use armtrace_core::transfer::{Transfer, release_id, transfer_id};
-use armtrace_core::{Id, Measure};
+use armtrace_core::transfer::{Transfer, release_id};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
@@ -19,6 +19,9 @@ use std::collections::HashSet;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Release {
     pub id: String,
+    /// The release's small number inside this database (not stable across databases).
+    #[serde(skip)]
+    pub no: i64,
     /// "sipri" or "native".
     pub source: String,
     /// For SIPRI the "Data generated" date (YYYY-MM-DD); for native data the dataset name.
@@ -80,8 +83,8 @@ impl<E: std::error::Error + 'static> From<sqlx::Error> for ImportError<E> {
 }
 
 const TRANSFER_COLUMNS: &[&str] = &[
-    "id",
-    "release_id",
+    "release_no",
+    "n",
     "record_key",
     "kind",
     "source_type",
@@ -115,12 +118,12 @@ const TRANSFER_COLUMNS: &[&str] = &[
 ];
 
 const DELIVERY_COLUMNS: &[&str] = &[
-    "transfer_id",
-    "release_id",
+    "release_no",
+    "n",
+    "year",
     "supplier",
     "recipient",
     "category",
-    "year",
     "year_est",
     "number",
     "number_est",
@@ -128,20 +131,12 @@ const DELIVERY_COLUMNS: &[&str] = &[
     "spread",
 ];
 
-/// A transfer's id in the store, whatever id the importer gave it (see [`transfer_id`]).
-fn stored_id(release_id: &str, t: &Transfer) -> String {
-    match release_id.parse::<Id>() {
-        Ok(r) => transfer_id(r, &t.record_key).to_string(),
-        Err(_) => t.id.to_string(),
-    }
-}
-
-fn transfer_row(release_id: &str, t: &Transfer) -> Vec<Value> {
+fn transfer_row(release_no: i64, n: i64, t: &Transfer) -> Vec<Value> {
     let s = t.sipri.clone().unwrap_or_default();
     let money: Vec<&Measure> = t.values.iter().collect();
     vec![
-        Value::from(stored_id(release_id, t)),
-        Value::from(release_id),
+        Value::Int(Some(release_no)),
+        Value::Int(Some(n)),
         Value::from(t.record_key.as_str()),
         Value::from(t.kind.as_str()),
         Value::from(t.source_type.as_str()),
@@ -177,20 +172,19 @@ fn transfer_row(release_id: &str, t: &Transfer) -> Vec<Value> {
     ]
 }
 
-fn delivery_rows(release_id: &str, t: &Transfer) -> Vec<Vec<Value>> {
+fn delivery_rows(release_no: i64, n: i64, t: &Transfer) -> Vec<Vec<Value>> {
     let supplier = t.supplier.to_string();
     let recipient = t.recipient.to_string();
-    let id = stored_id(release_id, t);
     t.yearly()
         .into_iter()
         .map(|y| {
             vec![
-                Value::from(id.as_str()),
-                Value::from(release_id),
+                Value::Int(Some(release_no)),
+                Value::Int(Some(n)),
+                Value::from(Some(y.year)),
                 Value::from(supplier.as_str()),
                 Value::from(recipient.as_str()),
                 Value::from(t.category.as_ref()),
-                Value::from(Some(y.year)),
                 Value::from(y.year_is_estimate),
                 Value::from(y.number),
                 Value::from(y.number_is_estimate),
@@ -206,8 +200,8 @@ impl Store {
     pub async fn releases(&self) -> Result<Vec<Release>, StoreError> {
         let mut out: Vec<Release> = with_pool!(self, p => {
             let rows = sqlx::query(
-                "SELECT r.id, r.source, r.name, r.format, r.selection, r.created_at, \
-                 (SELECT COUNT(*) FROM transfers t WHERE t.release_id = r.id) AS n FROM releases r",
+                "SELECT r.id, r.release_no, r.source, r.name, r.format, r.selection, r.created_at, \
+                 (SELECT COUNT(*) FROM transfers t WHERE t.release_no = r.release_no) AS n FROM releases r",
             )
             .fetch_all(p)
             .await?;
@@ -215,6 +209,7 @@ impl Store {
                 .map(|r| {
                     Ok(Release {
                         id: r.try_get("id")?,
+                        no: r.try_get("release_no")?,
                         source: r.try_get("source")?,
                         name: r.try_get("name")?,
                         format: r.try_get("format")?,
@@ -319,41 +314,68 @@ impl Store {
         let (records, added, new_release) = with_pool!(self, p => {
             let mut tx = p.begin_locked().await?;
             authorize(&mut tx, by, Action::Write, Resource::Transfer, None).await?;
-            let exists: Option<String> = sqlx::query_scalar("SELECT id FROM releases WHERE id = $1")
+            let exists: Option<i64> = sqlx::query_scalar("SELECT release_no FROM releases WHERE id = $1")
                 .bind(&release_id)
                 .fetch_optional(&mut *tx)
                 .await?;
             let new_release = exists.is_none();
-            if new_release {
-                sqlx::query(
-                    "INSERT INTO releases (id, source, name, format, selection, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(&release_id)
-                .bind(&spec.source)
-                .bind(&spec.name)
-                .bind(&spec.format)
-                .bind(&spec.selection)
-                .bind(&now)
-                .execute(&mut *tx)
-                .await?;
-            }
+            let release_no = match exists {
+                Some(no) => no,
+                None => {
+                    let next: Option<i64> = sqlx::query_scalar("SELECT MAX(release_no) FROM releases")
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    let no = next.unwrap_or(0) + 1;
+                    sqlx::query(
+                        "INSERT INTO releases (id, release_no, source, name, format, selection, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(&release_id)
+                    .bind(no)
+                    .bind(&spec.source)
+                    .bind(&spec.name)
+                    .bind(&spec.format)
+                    .bind(&spec.selection)
+                    .bind(&now)
+                    .execute(&mut *tx)
+                    .await?;
+                    no
+                }
+            };
             let existing: HashSet<String> = if new_release {
                 HashSet::new()
             } else {
-                sqlx::query_scalar::<_, String>("SELECT record_key FROM transfers WHERE release_id = $1")
-                    .bind(&release_id)
+                sqlx::query_scalar::<_, String>("SELECT record_key FROM transfers WHERE release_no = $1")
+                    .bind(release_no)
                     .fetch_all(&mut *tx)
                     .await?
                     .into_iter()
                     .collect()
+            };
+            let mut next_n: i64 = if new_release {
+                0
+            } else {
+                sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(n) FROM transfers WHERE release_no = $1")
+                    .bind(release_no)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .map_or(0, |n| n + 1)
             };
             let (mut records, mut added) = (0u64, 0u64);
             for batch in batches {
                 let batch = batch.map_err(ImportError::Source)?;
                 records += batch.len() as u64;
                 let fresh: Vec<&Transfer> = batch.iter().filter(|t| !existing.contains(&t.record_key)).collect();
-                let rows: Vec<Vec<Value>> = fresh.iter().map(|t| transfer_row(&release_id, t)).collect();
-                let deliveries: Vec<Vec<Value>> = fresh.iter().flat_map(|t| delivery_rows(&release_id, t)).collect();
+                let numbered: Vec<(i64, &Transfer)> = fresh
+                    .iter()
+                    .map(|t| {
+                        next_n += 1;
+                        (next_n - 1, *t)
+                    })
+                    .collect();
+                let rows: Vec<Vec<Value>> = numbered.iter().map(|(n, t)| transfer_row(release_no, *n, t)).collect();
+                let deliveries: Vec<Vec<Value>> =
+                    numbered.iter().flat_map(|(n, t)| delivery_rows(release_no, *n, t)).collect();
                 let mut names: Vec<(String, String)> = fresh
                     .iter()
                     .flat_map(|t| {
@@ -367,9 +389,9 @@ impl Store {
                 names.dedup();
                 let name_rows: Vec<Vec<Value>> = names
                     .into_iter()
-                    .map(|(p, n)| vec![Value::from(release_id.as_str()), Value::from(p), Value::from(n)])
+                    .map(|(p, n)| vec![Value::Int(Some(release_no)), Value::from(p), Value::from(n)])
                     .collect();
-                insert_rows(&mut tx, "release_parties", &["release_id", "party", "name"], name_rows, OnConflict::Ignore).await?;
+                insert_rows(&mut tx, "release_parties", &["release_no", "party", "name"], name_rows, OnConflict::Ignore).await?;
                 added += insert_rows(&mut tx, "transfers", TRANSFER_COLUMNS, rows, OnConflict::Fail).await?;
                 insert_rows(&mut tx, "deliveries", DELIVERY_COLUMNS, deliveries, OnConflict::Fail).await?;
                 progress(records);

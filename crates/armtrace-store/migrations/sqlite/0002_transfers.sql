@@ -1,10 +1,14 @@
 -- Transfer registers: releases of SIPRI's register and native datasets, their transfers, and
 -- deliveries by year. Keep in step with ../postgres/0002_transfers.sql (a test compares them).
 -- TIV values are integer thousandths of a million TIV; parties are 'country:IRQ', 'actor:KEY' or
--- 'unknown'.
+-- 'unknown'. Inside the store a release is known by a small number (`release_no`) and a transfer
+-- by (release_no, n): narrow integer keys keep the indexes small for registers of millions of
+-- rows. A transfer's UUID is derived from its release's UUID and its record key
+-- (armtrace_core::transfer::transfer_id), so it is computed, not stored.
 
 CREATE TABLE releases (
     id TEXT PRIMARY KEY NOT NULL,
+    release_no BIGINT NOT NULL UNIQUE,
     source TEXT NOT NULL,
     name TEXT NOT NULL,
     format TEXT NOT NULL,
@@ -24,8 +28,8 @@ CREATE TABLE release_files (
 );
 
 CREATE TABLE transfers (
-    id TEXT PRIMARY KEY NOT NULL,
-    release_id TEXT NOT NULL,
+    release_no BIGINT NOT NULL,
+    n BIGINT NOT NULL,
     record_key TEXT NOT NULL,
     kind TEXT NOT NULL,
     source_type TEXT NOT NULL,
@@ -56,33 +60,34 @@ CREATE TABLE transfers (
     comments TEXT,
     source_file TEXT NOT NULL,
     source_line BIGINT NOT NULL,
-    UNIQUE (release_id, record_key)
+    PRIMARY KEY (release_no, n),
+    UNIQUE (release_no, record_key)
 );
-CREATE INDEX transfers_by_recipient ON transfers (release_id, recipient, order_year);
-CREATE INDEX transfers_by_supplier ON transfers (release_id, supplier, order_year);
+CREATE INDEX transfers_by_recipient ON transfers (release_no, recipient, order_year);
+CREATE INDEX transfers_by_supplier ON transfers (release_no, supplier, order_year);
 
 CREATE TABLE deliveries (
-    transfer_id TEXT NOT NULL,
-    release_id TEXT NOT NULL,
+    release_no BIGINT NOT NULL,
+    n BIGINT NOT NULL,
+    year BIGINT NOT NULL,
     supplier TEXT NOT NULL,
     recipient TEXT NOT NULL,
     category TEXT,
-    year BIGINT NOT NULL,
     year_est BOOLEAN NOT NULL,
     number BIGINT,
     number_est BOOLEAN NOT NULL,
     tiv BIGINT,
     spread BOOLEAN NOT NULL,
-    PRIMARY KEY (transfer_id, year)
+    PRIMARY KEY (release_no, n, year)
 );
-CREATE INDEX deliveries_by_recipient ON deliveries (release_id, recipient, year);
-CREATE INDEX deliveries_by_supplier ON deliveries (release_id, supplier, year);
+CREATE INDEX deliveries_by_recipient ON deliveries (release_no, recipient, year);
+CREATE INDEX deliveries_by_supplier ON deliveries (release_no, supplier, year);
 
 -- The names each party goes by in a release, for labelling grouped answers without scanning
 -- the transfers.
 CREATE TABLE release_parties (
-    release_id TEXT NOT NULL,
+    release_no BIGINT NOT NULL,
     party TEXT NOT NULL,
     name TEXT NOT NULL,
-    PRIMARY KEY (release_id, party, name)
+    PRIMARY KEY (release_no, party, name)
 );

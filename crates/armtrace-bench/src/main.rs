@@ -1,0 +1,93 @@
+//! armtrace's benchmarks: a binary that prints its figures, each next to its baseline measured in
+//! the same run. `cargo run --release -p armtrace-bench -- help` lists them.
+//!
+//! Data: the full SIPRI registers from `../shared/data` (skipped, with a message, when absent) and
+//! synthetic native transfers that this program generates (their files say "synthetic" in their
+//! names). PostgreSQL figures need `ARMTRACE_BENCH_PG` (or `ARMTRACE_TEST_PG`) to hold a URL.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)] // A benchmark's job is to print figures.
+
+mod register;
+mod scale;
+
+use armtrace_core::access::Identity;
+use armtrace_core::audit::AuditSigner;
+use armtrace_store::testing::TestDb;
+use armtrace_store::{OpenMode, Store};
+use std::time::{Duration, Instant};
+
+const HELP: &str = "usage: armtrace-bench <benchmark>
+  register           import the full SIPRI 2025 register (29.5k records) into SQLite and PostgreSQL
+  native ROWS [DIR]  import ROWS synthetic native transfers (CSV) into SQLite and PostgreSQL, against
+                     `sqlite3 .import` and psql `\\copy` of the same CSV; then time the queries
+                     (suppliers of one recipient, volumes filtered to one recipient or supplier:
+                     p50/p95 over 50 runs; unfiltered volumes by year against the same GROUP BY in
+                     the sqlite3 shell). DIR keeps the files (default: a temporary directory).";
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        match args.first().map(String::as_str) {
+            Some("register") => register::run().await,
+            Some("native") => {
+                let rows: u64 = args
+                    .get(1)
+                    .and_then(|s| s.replace('_', "").parse().ok())
+                    .unwrap_or(100_000);
+                scale::run(rows, args.get(2).map(std::path::PathBuf::from)).await
+            }
+            _ => {
+                println!("{HELP}");
+                Ok(())
+            }
+        }
+    })
+}
+
+/// The analyst benchmarks act as.
+pub(crate) fn analyst() -> Identity {
+    Identity::User("bench".into())
+}
+
+/// A fresh store with reference data, acting as `bench`.
+pub(crate) async fn fresh_store(db: &TestDb) -> anyhow::Result<Store> {
+    let s = Store::open(&db.location, OpenMode::CreateOrMigrate).await?;
+    s.bootstrap("bench", &AuditSigner::from_secret([9; 32]))
+        .await?;
+    s.load_reference(&armtrace_refdata::load()?, &analyst())
+        .await?;
+    Ok(s)
+}
+
+/// Backends to measure: SQLite, and PostgreSQL when a URL is given.
+pub(crate) async fn backends(name: &str) -> Vec<TestDb> {
+    let mut v = vec![TestDb::sqlite()];
+    if let Ok(url) = std::env::var("ARMTRACE_BENCH_PG") {
+        // SAFETY of intent: only this process reads the variable TestDb::postgres looks at.
+        let _ = url;
+    }
+    v.extend(TestDb::postgres(name).await);
+    v
+}
+
+pub(crate) fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+pub(crate) fn rate(n: u64, d: Duration) -> String {
+    let r = n as f64 / d.as_secs_f64().max(1e-9);
+    if r >= 1e6 {
+        format!("{:.2}M/s", r / 1e6)
+    } else {
+        format!("{:.0}k/s", r / 1e3)
+    }
+}
+
+pub(crate) fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let t = Instant::now();
+    let v = f();
+    (v, t.elapsed())
+}
