@@ -1,5 +1,261 @@
-//! Synthetic native transfers at scale.
+//! Synthetic native transfers at scale: import rows/s into SQLite and PostgreSQL against
+//! `sqlite3 .import` and psql `\copy` of the same CSV into an equivalent table, then the query
+//! latencies (p50/p95) on the loaded database.
 
-pub async fn run(_rows: u64, _dir: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+use crate::{analyst, backends, fresh_store, rate, secs};
+use armtrace_core::actor::Party;
+use armtrace_ingest::native::spawn_parser;
+use armtrace_store::testing::TestDb;
+use armtrace_store::{
+    Location, Period, ReleaseChoice, ReleaseSpec, Store, VolumeGroup, VolumesQuery, YearBasis,
+};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const HEADER: &str =
+    "record_id,kind,source_type,supplier,recipient,designation,category,year,quantity,tiv";
+const CATEGORIES: [&str; 6] = [
+    "salw.sa.assault_rifle",
+    "salw.lw.hmg",
+    "I",
+    "II",
+    "sipri.aircraft",
+    "sipri.missiles",
+];
+
+/// A small deterministic generator (SplitMix64), so every run writes the same file.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn generate(path: &Path, rows: u64, codes: &[String]) -> anyhow::Result<()> {
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    writeln!(w, "{HEADER}")?;
+    let mut rng = Rng(0x5eed);
+    for i in 0..rows {
+        let s = &codes[rng.below(codes.len() as u64) as usize];
+        let r = &codes[rng.below(codes.len() as u64) as usize];
+        writeln!(
+            w,
+            "S{i},delivery,customs_data,{s},{r},SYN-{},{},{},{},{}.{:03}",
+            rng.below(500),
+            CATEGORIES[rng.below(CATEGORIES.len() as u64) as usize],
+            1950 + rng.below(75),
+            1 + rng.below(500),
+            rng.below(100),
+            rng.below(1000)
+        )?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn percentiles(mut v: Vec<Duration>) -> (f64, f64) {
+    v.sort();
+    let at = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3;
+    (at(0.5), at(0.95))
+}
+
+/// Runs the sqlite3 shell with `script` on stdin, returning the wall time.
+fn sqlite3(db: &Path, script: &str) -> anyhow::Result<Duration> {
+    let t = Instant::now();
+    let mut child = Command::new("sqlite3")
+        .arg(db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(script.as_bytes())?;
+    }
+    let status = child.wait()?;
+    anyhow::ensure!(status.success(), "sqlite3 failed");
+    Ok(t.elapsed())
+}
+
+fn psql(url: &str, args: &[&str]) -> anyhow::Result<Duration> {
+    let t = Instant::now();
+    let status = Command::new("psql")
+        .arg(url)
+        .args(["-v", "ON_ERROR_STOP=1", "-q"])
+        .args(args)
+        .stdout(Stdio::null())
+        .status()?;
+    anyhow::ensure!(status.success(), "psql failed");
+    Ok(t.elapsed())
+}
+
+pub async fn run(rows: u64, keep: Option<PathBuf>) -> anyhow::Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let dir = keep.unwrap_or_else(|| tmp.path().to_path_buf());
+    std::fs::create_dir_all(&dir)?;
+    let set = armtrace_refdata::load()?;
+    let codes: Vec<String> = set
+        .countries
+        .iter()
+        .filter(|c| !c.historic)
+        .map(|c| c.code.clone())
+        .take(150)
+        .collect();
+    let csv = dir.join(format!("synthetic_transfers_{rows}.csv"));
+    let t = Instant::now();
+    generate(&csv, rows, &codes)?;
+    let size = std::fs::metadata(&csv)?.len();
+    println!(
+        "SYNTHETIC native transfers: {rows} rows, {:.1} MB, generated in {:.1} s ({})",
+        size as f64 / 1e6,
+        secs(t.elapsed()),
+        csv.display()
+    );
+
+    // Baseline 1: the sqlite3 shell's .import into an equivalent table (the CSV's columns).
+    let base = dir.join("baseline_sqlite3.db");
+    let _ = std::fs::remove_file(&base);
+    let script = format!(
+        "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\nCREATE TABLE t (record_id TEXT, kind TEXT, source_type TEXT, supplier TEXT, recipient TEXT, designation TEXT, category TEXT, year BIGINT, quantity BIGINT, tiv TEXT);\n.mode csv\n.import --skip 1 {} t\n",
+        csv.display()
+    );
+    let base_time = sqlite3(&base, &script)?;
+    println!(
+        "  baseline sqlite3 .import: {:.2} s ({})",
+        secs(base_time),
+        rate(rows, base_time)
+    );
+
+    for db in backends("bench_native").await {
+        let store = fresh_store(&db).await?;
+        let bytes = std::fs::read(&csv)?;
+        let sha = armtrace_ingest::sha256_hex(&bytes);
+        let file = csv.display().to_string();
+        let spec = ReleaseSpec {
+            source: "native".into(),
+            name: "synthetic".into(),
+            format: "native".into(),
+            selection: None,
+        };
+        let t = Instant::now();
+        let rx = spawn_parser(
+            file.clone(),
+            bytes,
+            "synthetic".into(),
+            set.resolver(),
+            armtrace_refdata::category_index(&set.categories),
+            20_000,
+        );
+        let report = store
+            .import_transfers(&analyst(), &spec, &file, &sha, rx.into_iter(), &mut |_| {})
+            .await?;
+        let took = t.elapsed();
+        println!(
+            "  armtrace import into {}: {:.2} s ({}; {} transfers and as many delivery rows, with indexes)",
+            db.backend(),
+            secs(took),
+            rate(report.added, took),
+            report.added
+        );
+        if let Location::Postgres(url) = &db.location {
+            // Baseline 2: psql \copy into an equivalent table in the same schema.
+            psql(
+                url,
+                &[
+                    "-c",
+                    "CREATE TABLE copy_baseline (record_id TEXT, kind TEXT, source_type TEXT, supplier TEXT, recipient TEXT, designation TEXT, category TEXT, year BIGINT, quantity BIGINT, tiv NUMERIC)",
+                ],
+            )?;
+            let took = psql(
+                url,
+                &[
+                    "-c",
+                    &format!(
+                        "\\copy copy_baseline FROM '{}' WITH (FORMAT csv, HEADER true)",
+                        csv.display()
+                    ),
+                ],
+            )?;
+            println!(
+                "  baseline psql \\copy: {:.2} s ({})",
+                secs(took),
+                rate(rows, took)
+            );
+        }
+        queries(&store, &db, &codes).await?;
+        store.close().await;
+    }
+    Ok(())
+}
+
+async fn queries(store: &Store, db: &TestDb, codes: &[String]) -> anyhow::Result<()> {
+    let release = ReleaseChoice::Dataset("synthetic".into());
+    let mut rng = Rng(7);
+    let (mut sup, mut vol_r, mut vol_s) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..50 {
+        let party = Party::Country(codes[rng.below(codes.len() as u64) as usize].clone());
+        let t = Instant::now();
+        store
+            .suppliers(&release, &party, YearBasis::Order, Period::default(), None)
+            .await?;
+        sup.push(t.elapsed());
+        for (by_recipient, out) in [(true, &mut vol_r), (false, &mut vol_s)] {
+            let q = VolumesQuery {
+                by: VolumeGroup::Year,
+                basis: YearBasis::Delivery,
+                supplier: (!by_recipient).then(|| party.clone()),
+                recipient: by_recipient.then(|| party.clone()),
+                category: None,
+                period: Period::default(),
+            };
+            let t = Instant::now();
+            store.volumes(&release, &q).await?;
+            out.push(t.elapsed());
+        }
+    }
+    for (name, v) in [
+        ("suppliers of one recipient", sup),
+        ("volumes by year, one recipient", vol_r),
+        ("volumes by year, one supplier", vol_s),
+    ] {
+        let (p50, p95) = percentiles(v);
+        println!(
+            "  {} {name}: p50 {p50:.1} ms, p95 {p95:.1} ms (50 runs)",
+            db.backend()
+        );
+    }
+    let all = VolumesQuery {
+        by: VolumeGroup::Year,
+        basis: YearBasis::Delivery,
+        supplier: None,
+        recipient: None,
+        category: None,
+        period: Period::default(),
+    };
+    let t = Instant::now();
+    store.volumes(&release, &all).await?;
+    let ours = t.elapsed();
+    print!(
+        "  {} unfiltered volumes by year: {:.0} ms",
+        db.backend(),
+        ours.as_secs_f64() * 1e3
+    );
+    if let Location::Sqlite(path) = &db.location {
+        let sql = "SELECT year, COUNT(DISTINCT n), SUM(tiv) FROM deliveries WHERE release_no = (SELECT release_no FROM releases WHERE name = 'synthetic') GROUP BY year;\n";
+        let empty = sqlite3(path, ".quit\n")?;
+        let shell = sqlite3(path, sql)?.saturating_sub(empty);
+        print!(
+            "; the same GROUP BY in the sqlite3 shell: {:.0} ms (shell start-up subtracted)",
+            shell.as_secs_f64() * 1e3
+        );
+    }
+    println!();
     Ok(())
 }

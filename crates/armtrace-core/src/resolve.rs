@@ -34,11 +34,13 @@ enum Entry {
     Ambiguous(Party, Party),
 }
 
-/// Resolves names to parties. Explicit aliases win over official names, which win over actor
-/// names; within one tier a name that denotes two parties is ambiguous.
+/// Resolves names to parties. Tiers, first match wins: explicit aliases, armtrace country codes
+/// ("IRQ", "SUHH"), country names, ISO alpha-3 codes (a former country's alpha-3 may be a
+/// current country's code: "ATF"), actor names. Within one tier a name that denotes two parties
+/// is ambiguous.
 #[derive(Clone, Debug, Default)]
 pub struct NameResolver {
-    tiers: [HashMap<String, Entry>; 3],
+    tiers: [HashMap<String, Entry>; 5],
 }
 
 impl NameResolver {
@@ -49,14 +51,15 @@ impl NameResolver {
         }
         for c in countries {
             let party = Party::Country(c.code.clone());
-            // A country's own codes resolve too ("IRQ", "SUHH"), so native files may use them.
+            r.insert(1, &c.code, party.clone());
             for name in std::iter::once(&c.name)
                 .chain(c.official_name.iter())
                 .chain(c.aliases.iter())
-                .chain(std::iter::once(&c.code))
-                .chain(c.alpha3.iter())
             {
-                r.insert(1, name, party.clone());
+                r.insert(2, name, party.clone());
+            }
+            if let Some(a3) = &c.alpha3 {
+                r.insert(3, a3, party.clone());
             }
         }
         for a in actors {
@@ -67,7 +70,7 @@ impl NameResolver {
                 _ => Party::Actor(a.key.clone()),
             };
             for name in std::iter::once(&a.name).chain(a.aliases.iter()) {
-                r.insert(2, name, party.clone());
+                r.insert(4, name, party.clone());
             }
         }
         r
@@ -138,7 +141,25 @@ mod tests {
             country("CIV", "Côte d'Ivoire", None),
             country("COD", "Congo, The Democratic Republic of the", None),
             country("COG", "Congo", None),
+            country("ATF", "French Southern Territories", None),
+            Country {
+                alpha3: Some("ATF".into()),
+                ..country("FQHH", "French Southern and Antarctic Territories", None)
+            },
         ];
+        let countries: Vec<Country> = countries
+            .into_iter()
+            .map(|c| {
+                if c.code == "SUHH" {
+                    Country {
+                        alpha3: Some("SUN".into()),
+                        ..c
+                    }
+                } else {
+                    c
+                }
+            })
+            .collect();
         let actors = vec![Actor {
             id: Actor::id_for("hezbollah"),
             key: "hezbollah".into(),
@@ -179,6 +200,10 @@ mod tests {
             ("Hezbollah", "actor:hezbollah"),
             ("unknown supplier(s)", "unknown"),
             ("  Soviet   Union ", "country:SUHH"),
+            ("TUR", "country:TUR"),
+            ("SUHH", "country:SUHH"),
+            ("SUN", "country:SUHH"),
+            ("ATF", "country:ATF"),
             (
                 "Atlantis",
                 "error 'Atlantis' is not a known country, actor or organisation: add it to the aliases (or as an actor) rather than guess",

@@ -75,6 +75,37 @@ pub fn parse(
     lookup: &Lookup<'_>,
     progress: &mut dyn Progress,
 ) -> Result<NativeImport, IngestError> {
+    let mut transfers = Vec::new();
+    parse_in_batches(
+        file,
+        bytes,
+        dataset,
+        lookup,
+        progress,
+        usize::MAX,
+        &mut |batch| {
+            transfers.extend(batch);
+            true
+        },
+    )?;
+    Ok(NativeImport {
+        file: file.to_string(),
+        transfers,
+    })
+}
+
+/// Parses in batches of `batch` transfers, handing each to `emit` as soon as it is complete, so
+/// a file of millions of records never sits in memory whole. `emit` returns `false` to stop. An
+/// error still means the whole file is bad: the caller must discard what it was given.
+pub fn parse_in_batches(
+    file: &str,
+    bytes: &[u8],
+    dataset: &str,
+    lookup: &Lookup<'_>,
+    progress: &mut dyn Progress,
+    batch: usize,
+    emit: &mut dyn FnMut(Vec<Transfer>) -> bool,
+) -> Result<u64, IngestError> {
     let (text, _) = decode(bytes);
     let jsonl =
         file.ends_with(".jsonl") || file.ends_with(".ndjson") || text.trim_start().starts_with('{');
@@ -86,6 +117,7 @@ pub fn parse(
         seen_ids: HashSet::new(),
         occurrences: HashMap::new(),
         transfers: Vec::new(),
+        emitted: 0,
     };
     if jsonl {
         let mut done = 0u64;
@@ -120,8 +152,12 @@ pub fn parse(
                 *slot = v.as_str();
             }
             builder.push(line_no, &row)?;
-            if builder.transfers.len().is_multiple_of(4096) {
+            if builder.transfers.len() >= batch {
+                builder.emitted += builder.transfers.len() as u64;
                 progress.advance(done.min(total), total);
+                if !emit(std::mem::take(&mut builder.transfers)) {
+                    return Ok(builder.emitted);
+                }
             }
         }
     } else {
@@ -180,20 +216,57 @@ pub fn parse(
                 *slot = idx.and_then(|i| record.get(i)).unwrap_or("");
             }
             builder.push(line_no, &row)?;
-            if builder.transfers.len().is_multiple_of(4096) {
+            if builder.transfers.len() >= batch {
+                builder.emitted += builder.transfers.len() as u64;
                 let done = record.position().map(|p| p.byte()).unwrap_or(0);
                 progress.advance(done.min(total), total);
+                if !emit(std::mem::take(&mut builder.transfers)) {
+                    return Ok(builder.emitted);
+                }
             }
         }
     }
     progress.advance(total, total);
-    if builder.transfers.is_empty() {
+    let count = builder.emitted + builder.transfers.len() as u64;
+    if count == 0 {
         return Err(IngestError::file(file, "no records"));
     }
-    Ok(NativeImport {
-        file: file.to_string(),
-        transfers: builder.transfers,
-    })
+    if !builder.transfers.is_empty() {
+        emit(std::mem::take(&mut builder.transfers));
+    }
+    Ok(count)
+}
+
+/// A parser running on its own thread, handing batches over a bounded channel: parsing the next
+/// batch overlaps with writing the last. The receiver yields `Err` (and then ends) on a bad record.
+pub fn spawn_parser(
+    file: String,
+    bytes: Vec<u8>,
+    dataset: String,
+    resolver: NameResolver,
+    categories: HashMap<String, String>,
+    batch: usize,
+) -> std::sync::mpsc::Receiver<Result<Vec<Transfer>, IngestError>> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(2);
+    std::thread::spawn(move || {
+        let lookup = Lookup {
+            resolver: &resolver,
+            categories,
+        };
+        let result = parse_in_batches(
+            &file,
+            &bytes,
+            &dataset,
+            &lookup,
+            &mut crate::NoProgress,
+            batch,
+            &mut |b| tx.send(Ok(b)).is_ok(),
+        );
+        if let Err(e) = result {
+            let _ = tx.send(Err(e));
+        }
+    });
+    rx
 }
 
 struct Builder<'a> {
@@ -203,6 +276,7 @@ struct Builder<'a> {
     seen_ids: HashSet<String>,
     occurrences: HashMap<String, u32>,
     transfers: Vec<Transfer>,
+    emitted: u64,
 }
 
 impl Builder<'_> {

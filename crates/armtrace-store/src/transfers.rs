@@ -196,13 +196,26 @@ fn delivery_rows(release_no: i64, n: i64, t: &Transfer) -> Vec<Vec<Value>> {
 }
 
 impl Store {
-    /// Every release and dataset, newest SIPRI export first, then native datasets by name.
+    /// Every release and dataset with its number of transfers, newest SIPRI export first, then
+    /// native datasets by name.
     pub async fn releases(&self) -> Result<Vec<Release>, StoreError> {
+        self.list_releases(true).await
+    }
+
+    async fn releases_without_counts(&self) -> Result<Vec<Release>, StoreError> {
+        self.list_releases(false).await
+    }
+
+    async fn list_releases(&self, count: bool) -> Result<Vec<Release>, StoreError> {
+        let sql = if count {
+            "SELECT r.id, r.release_no, r.source, r.name, r.format, r.selection, r.created_at, \
+             (SELECT COUNT(*) FROM transfers t WHERE t.release_no = r.release_no) AS n FROM releases r"
+        } else {
+            "SELECT r.id, r.release_no, r.source, r.name, r.format, r.selection, r.created_at, \
+             CAST(-1 AS BIGINT) AS n FROM releases r"
+        };
         let mut out: Vec<Release> = with_pool!(self, p => {
-            let rows = sqlx::query(
-                "SELECT r.id, r.release_no, r.source, r.name, r.format, r.selection, r.created_at, \
-                 (SELECT COUNT(*) FROM transfers t WHERE t.release_no = r.release_no) AS n FROM releases r",
-            )
+            let rows = sqlx::query(sql)
             .fetch_all(p)
             .await?;
             rows.iter()
@@ -236,9 +249,9 @@ impl Store {
         Ok(out)
     }
 
-    /// The release a query should read.
+    /// The release a query should read (its `transfers` count is not computed: -1).
     pub async fn release(&self, choice: &ReleaseChoice) -> Result<Release, StoreError> {
-        let all = self.releases().await?;
+        let all = self.releases_without_counts().await?;
         let sipri = || all.iter().filter(|r| r.source == "sipri");
         let found: Vec<&Release> = match choice {
             ReleaseChoice::LatestSipri => sipri().take(1).collect(),
@@ -431,7 +444,7 @@ impl Store {
             (records, added, new_release)
         });
         let release = self
-            .releases()
+            .releases_without_counts()
             .await?
             .into_iter()
             .find(|r| r.id == release_id)
