@@ -171,3 +171,93 @@ where
     }
     Ok(deleted)
 }
+
+/// The fastest way each backend has to append many new rows inside a transaction: multi-row
+/// INSERTs on SQLite, COPY on PostgreSQL (about 20 times faster there than INSERT).
+pub(crate) trait AppendRows: BindValues {
+    fn append_rows(
+        tx: &mut sqlx::Transaction<'_, Self>,
+        table: &str,
+        columns: &[&str],
+        rows: Vec<Vec<Value>>,
+    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+}
+
+impl AppendRows for sqlx::Sqlite {
+    async fn append_rows(
+        tx: &mut sqlx::Transaction<'_, Self>,
+        table: &str,
+        columns: &[&str],
+        rows: Vec<Vec<Value>>,
+    ) -> Result<u64, sqlx::Error> {
+        insert_rows(tx, table, columns, rows, OnConflict::Fail).await
+    }
+}
+
+impl AppendRows for sqlx::Postgres {
+    async fn append_rows(
+        tx: &mut sqlx::Transaction<'_, Self>,
+        table: &str,
+        columns: &[&str],
+        rows: Vec<Vec<Value>>,
+    ) -> Result<u64, sqlx::Error> {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let mut buf = Vec::with_capacity(rows.len() * 128);
+        for row in &rows {
+            for (i, v) in row.iter().enumerate() {
+                if i > 0 {
+                    buf.push(b'\t');
+                }
+                copy_text(&mut buf, v);
+            }
+            buf.push(b'\n');
+        }
+        let statement = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
+        let mut copy = tx.copy_in_raw(&statement).await?;
+        copy.send(buf).await?;
+        copy.finish().await
+    }
+}
+
+/// One value in PostgreSQL's COPY text format: `\N` for NULL, backslash escapes for the
+/// separators.
+fn copy_text(buf: &mut Vec<u8>, v: &Value) {
+    match v {
+        Value::Text(None) | Value::Int(None) => buf.extend_from_slice(b"\\N"),
+        Value::Int(Some(i)) => buf.extend_from_slice(i.to_string().as_bytes()),
+        Value::Bool(b) => buf.extend_from_slice(if *b { b"t" } else { b"f" }),
+        Value::Text(Some(s)) => {
+            for &c in s.as_bytes() {
+                match c {
+                    b'\\' => buf.extend_from_slice(b"\\\\"),
+                    b'\t' => buf.extend_from_slice(b"\\t"),
+                    b'\n' => buf.extend_from_slice(b"\\n"),
+                    b'\r' => buf.extend_from_slice(b"\\r"),
+                    _ => buf.push(c),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Value, copy_text};
+
+    #[test]
+    fn copy_text_escapes_separators() {
+        for (v, expected) in [
+            (Value::Text(None), "\\N"),
+            (Value::Int(Some(-42)), "-42"),
+            (Value::Bool(true), "t"),
+            (Value::Text(Some("a\tb\nc\\d\re".into())), "a\\tb\\nc\\\\d\\re"),
+            (Value::Text(Some("Wärtsilä".into())), "Wärtsilä"),
+        ] {
+            let mut buf = Vec::new();
+            copy_text(&mut buf, &v);
+            assert_eq!(String::from_utf8_lossy(&buf), expected);
+        }
+    }
+}

@@ -170,8 +170,8 @@ const ROW_COLUMNS: &str = "record_key, supplier, supplier_name, recipient, recip
 
 /// (supplier party, deals, numbers delivered, TIV delivered, estimated deals), as SQL returns them.
 type SupplierSums = (String, i64, Option<i64>, Option<i64>, Option<i64>);
-/// (group key, deals, TIV, estimated deals), as SQL returns them.
-type GroupSums = (String, i64, Option<i64>, i64);
+/// (text key, year key, deals, TIV, estimated deals), as SQL returns them.
+type GroupSums = (Option<String>, Option<i64>, i64, Option<i64>, Option<i64>);
 
 fn escape_like(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -375,18 +375,34 @@ impl Store {
         let release = self.release(release).await?;
         let (from, to) = q.period.bounds();
         let (table, year_col, spread) = match q.basis {
-            YearBasis::Order => ("transfers", "order_year", "0"),
+            YearBasis::Order => ("transfers", "order_year", "CAST(0 AS BIGINT)"),
             YearBasis::Delivery => ("deliveries", "year", "CASE WHEN spread THEN 1 ELSE 0 END"),
         };
         let (id_col, tiv_col) = match q.basis {
             YearBasis::Order => ("n", "tiv_delivered"),
             YearBasis::Delivery => ("n", "tiv"),
         };
-        let group = match q.by {
-            VolumeGroup::Year => format!("CAST({year_col} AS TEXT)"),
-            VolumeGroup::Supplier => "supplier".to_string(),
-            VolumeGroup::Recipient => "recipient".to_string(),
-            VolumeGroup::Category => "COALESCE(category, '')".to_string(),
+        // Grouping by year groups on the integer column; a delivery row is one deal in one year
+        // and an order-basis row one deal, so plain counts are deal counts except when deliveries
+        // are grouped by party or category.
+        let (key_text, key_year) = match q.by {
+            VolumeGroup::Year => ("CAST(NULL AS TEXT)".to_string(), year_col.to_string()),
+            VolumeGroup::Supplier => ("supplier".to_string(), "CAST(NULL AS BIGINT)".to_string()),
+            VolumeGroup::Recipient => ("recipient".to_string(), "CAST(NULL AS BIGINT)".to_string()),
+            VolumeGroup::Category => (
+                "COALESCE(category, '')".to_string(),
+                "CAST(NULL AS BIGINT)".to_string(),
+            ),
+        };
+        let group = if q.by == VolumeGroup::Year { key_year.clone() } else { key_text.clone() };
+        let distinct = q.basis == YearBasis::Delivery && q.by != VolumeGroup::Year;
+        let (deals, estimated_in_group) = if distinct {
+            (
+                format!("COUNT(DISTINCT {id_col})"),
+                format!("COUNT(DISTINCT CASE WHEN {spread} = 1 THEN {id_col} END)"),
+            )
+        } else {
+            ("COUNT(*)".to_string(), format!("CAST(SUM({spread}) AS BIGINT)"))
         };
         let mut filter = format!("WHERE release_no = $1 AND {year_col} >= $2 AND {year_col} <= $3");
         let mut binds = Vec::new();
@@ -401,9 +417,11 @@ impl Store {
             }
         }
         let grouped = format!(
-            "SELECT {group} AS k, COUNT(DISTINCT {id_col}), CAST(SUM({tiv_col}) AS BIGINT), \
-             COUNT(DISTINCT CASE WHEN {spread} = 1 THEN {id_col} END) FROM {table} {filter} GROUP BY {group}"
+            "SELECT {key_text}, {key_year}, {deals}, CAST(SUM({tiv_col}) AS BIGINT), {estimated_in_group} \
+             FROM {table} {filter} GROUP BY {group}"
         );
+        // Only the trade-register format has spread (estimated) yearly figures.
+        let may_estimate = q.basis == YearBasis::Delivery && release.format == "sipri_trade_register";
         let estimated = format!(
             "SELECT COUNT(DISTINCT CASE WHEN {spread} = 1 THEN {id_col} END) FROM {table} {filter}"
         );
@@ -414,8 +432,16 @@ impl Store {
                 query = query.bind(b);
                 count = count.bind(b);
             }
-            (query.fetch_all(p).await?, count.fetch_one(p).await?)
+            let rows = query.fetch_all(p).await?;
+            let estimated = if may_estimate { count.fetch_one(p).await? } else { 0 };
+            (rows, estimated)
         });
+        let rows: Vec<(String, i64, Option<i64>, i64)> = rows
+            .into_iter()
+            .map(|(text, year, deals, tiv, est)| {
+                (text.or(year.map(|y| y.to_string())).unwrap_or_default(), deals, tiv, est.unwrap_or(0))
+            })
+            .collect();
         let names = self.party_names(&release).await?;
         let mut out: Vec<VolumeRow> = rows
             .into_iter()

@@ -3,7 +3,7 @@
 //! when and how much, and what changed between two releases.
 
 use crate::audit::{LockedPool, append, authorize, change};
-use crate::bulk::{OnConflict, Value, insert_rows};
+use crate::bulk::{AppendRows, OnConflict, Value, insert_rows};
 use crate::clock::now_rfc3339;
 use crate::{Store, StoreError, with_pool};
 use armtrace_core::Measure;
@@ -405,8 +405,8 @@ impl Store {
                     .map(|(p, n)| vec![Value::Int(Some(release_no)), Value::from(p), Value::from(n)])
                     .collect();
                 insert_rows(&mut tx, "release_parties", &["release_no", "party", "name"], name_rows, OnConflict::Ignore).await?;
-                added += insert_rows(&mut tx, "transfers", TRANSFER_COLUMNS, rows, OnConflict::Fail).await?;
-                insert_rows(&mut tx, "deliveries", DELIVERY_COLUMNS, deliveries, OnConflict::Fail).await?;
+                added += AppendRows::append_rows(&mut tx, "transfers", TRANSFER_COLUMNS, rows).await?;
+                AppendRows::append_rows(&mut tx, "deliveries", DELIVERY_COLUMNS, deliveries).await?;
                 progress(records);
             }
             sqlx::query(

@@ -80,8 +80,8 @@ CREATE TABLE deliveries (
     spread BOOLEAN NOT NULL,
     PRIMARY KEY (release_no, n, year)
 );
-CREATE INDEX deliveries_by_recipient ON deliveries (release_no, recipient, year);
-CREATE INDEX deliveries_by_supplier ON deliveries (release_no, supplier, year);
+CREATE INDEX deliveries_by_recipient ON deliveries (release_no, recipient, year, n, tiv, spread);
+CREATE INDEX deliveries_by_supplier ON deliveries (release_no, supplier, year, n, tiv, spread);
 
 -- The names each party goes by in a release, for labelling grouped answers without scanning
 -- the transfers.

@@ -76,6 +76,20 @@ impl Bar {
         {
             bar.set_style(style.progress_chars("=> "));
         }
+        Bar::hidden_for_a_second(bar, what)
+    }
+
+    /// A counter of records, for work whose total is not known in advance.
+    fn records(what: &str) -> Bar {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+        if let Ok(style) = ProgressStyle::with_template("{msg}: {pos} records, {elapsed} ({per_sec})") {
+            bar.set_style(style);
+        }
+        Bar::hidden_for_a_second(bar, what)
+    }
+
+    /// Draws nothing until the work has taken a second.
+    fn hidden_for_a_second(bar: ProgressBar, what: &str) -> Bar {
         bar.set_message(what.to_string());
         Bar {
             bar,
@@ -211,12 +225,8 @@ pub async fn native_files(
     by: &Identity,
     args: ImportNativeArgs,
 ) -> anyhow::Result<()> {
-    let categories = store.categories().await?;
+    let categories = armtrace_refdata::category_index(&store.categories().await?);
     let resolver = store.resolver().await?;
-    let lookup = native::Lookup {
-        resolver: &resolver,
-        categories: armtrace_refdata::category_index(&categories),
-    };
     let mut outcomes = Vec::new();
     for path in &args.files {
         let name = path.display().to_string();
@@ -231,17 +241,26 @@ pub async fn native_files(
             if let Some(outcome) = already(store, &name, &sha).await? {
                 return Ok(outcome);
             }
-            let mut bar = Bar::new(bytes.len() as u64, &format!("reading {name}"));
-            let parsed = native::parse(&name, &bytes, &dataset, &lookup, &mut bar);
-            bar.finish();
-            let parsed = parsed.map_err(|e| UserError(e.to_string()))?;
             let spec = ReleaseSpec {
                 source: "native".into(),
                 name: dataset.clone(),
                 format: "native".into(),
                 selection: None,
             };
-            let report = write(store, by, spec, &name, &sha, parsed.transfers).await?;
+            // Parsed on its own thread in batches, written as they come, all in one transaction:
+            // a file of millions of records never sits in memory whole, and a bad record still
+            // leaves nothing written.
+            let mut bar = Bar::records(&format!("importing {name}"));
+            let batches = native::spawn_parser(name.clone(), bytes, dataset.clone(), resolver.clone(), categories.clone(), BATCH);
+            let result = store
+                .import_transfers(by, &spec, &name, &sha, batches.into_iter(), &mut |n| bar.set(n))
+                .await;
+            bar.finish();
+            let report = match result {
+                Ok(r) => r,
+                Err(ImportError::Source(e)) => return Err(UserError(e.to_string()).into()),
+                Err(ImportError::Store(e)) => return Err(e.into()),
+            };
             Ok(FileOutcome::from_report(&report, vec![]))
         }
         .await;
