@@ -141,9 +141,19 @@ pub async fn run(rows: u64, keep: Option<PathBuf>) -> anyhow::Result<()> {
             categories: armtrace_refdata::category_index(&set.categories),
         };
         let t = Instant::now();
-        let parsed = armtrace_ingest::native::parse("bench.csv", &bytes, "synthetic", &lookup, &mut armtrace_ingest::NoProgress)?;
+        let parsed = armtrace_ingest::native::parse(
+            "bench.csv",
+            &bytes,
+            "synthetic",
+            &lookup,
+            &mut armtrace_ingest::NoProgress,
+        )?;
         let took = t.elapsed();
-        println!("  parse only (no database): {:.2} s ({})", secs(took), rate(parsed.transfers.len() as u64, took));
+        println!(
+            "  parse only (no database): {:.2} s ({})",
+            secs(took),
+            rate(parsed.transfers.len() as u64, took)
+        );
     }
     for db in backends("bench_native").await {
         let store = fresh_store(&db).await?;

@@ -252,7 +252,10 @@ mod tests {
             (Value::Text(None), "\\N"),
             (Value::Int(Some(-42)), "-42"),
             (Value::Bool(true), "t"),
-            (Value::Text(Some("a\tb\nc\\d\re".into())), "a\\tb\\nc\\\\d\\re"),
+            (
+                Value::Text(Some("a\tb\nc\\d\re".into())),
+                "a\\tb\\nc\\\\d\\re",
+            ),
             (Value::Text(Some("Wärtsilä".into())), "Wärtsilä"),
         ] {
             let mut buf = Vec::new();

@@ -394,7 +394,11 @@ impl Store {
                 "CAST(NULL AS BIGINT)".to_string(),
             ),
         };
-        let group = if q.by == VolumeGroup::Year { key_year.clone() } else { key_text.clone() };
+        let group = if q.by == VolumeGroup::Year {
+            key_year.clone()
+        } else {
+            key_text.clone()
+        };
         let distinct = q.basis == YearBasis::Delivery && q.by != VolumeGroup::Year;
         let (deals, estimated_in_group) = if distinct {
             (
@@ -402,7 +406,10 @@ impl Store {
                 format!("COUNT(DISTINCT CASE WHEN {spread} = 1 THEN {id_col} END)"),
             )
         } else {
-            ("COUNT(*)".to_string(), format!("CAST(SUM({spread}) AS BIGINT)"))
+            (
+                "COUNT(*)".to_string(),
+                format!("CAST(SUM({spread}) AS BIGINT)"),
+            )
         };
         let mut filter = format!("WHERE release_no = $1 AND {year_col} >= $2 AND {year_col} <= $3");
         let mut binds = Vec::new();
@@ -421,7 +428,8 @@ impl Store {
              FROM {table} {filter} GROUP BY {group}"
         );
         // Only the trade-register format has spread (estimated) yearly figures.
-        let may_estimate = q.basis == YearBasis::Delivery && release.format == "sipri_trade_register";
+        let may_estimate =
+            q.basis == YearBasis::Delivery && release.format == "sipri_trade_register";
         let estimated = format!(
             "SELECT COUNT(DISTINCT CASE WHEN {spread} = 1 THEN {id_col} END) FROM {table} {filter}"
         );
@@ -439,7 +447,12 @@ impl Store {
         let rows: Vec<(String, i64, Option<i64>, i64)> = rows
             .into_iter()
             .map(|(text, year, deals, tiv, est)| {
-                (text.or(year.map(|y| y.to_string())).unwrap_or_default(), deals, tiv, est.unwrap_or(0))
+                (
+                    text.or(year.map(|y| y.to_string())).unwrap_or_default(),
+                    deals,
+                    tiv,
+                    est.unwrap_or(0),
+                )
             })
             .collect();
         let names = self.party_names(&release).await?;

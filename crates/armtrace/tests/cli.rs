@@ -3,54 +3,20 @@
 use armtrace_store::testing::TestDb;
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn armtrace_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_armtrace"));
-    cmd.current_dir(dir)
-        .args(args)
-        .env_remove("ARMTRACE_DB")
-        .env_remove("ARMTRACE_USER")
-        .env_remove("ARMTRACE_AUDIT_KEY");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().unwrap_or_else(|e| panic!("run armtrace: {e}"));
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
-}
+mod common;
+use common::{Run, armtrace_in, json_in, ok_in, tempdir};
 
 fn armtrace(dir: &Path, args: &[&str]) -> Run {
     armtrace_in(dir, args, &[])
 }
 
 fn ok(dir: &Path, args: &[&str]) -> String {
-    let r = armtrace(dir, args);
-    assert_eq!(r.code, 0, "armtrace {args:?} failed:\n{}", r.stderr);
-    r.stdout
+    ok_in(dir, args, &[])
 }
 
 fn json(dir: &Path, args: &[&str]) -> Value {
-    let out = ok(dir, args);
-    serde_json::from_str(&out)
-        .unwrap_or_else(|e| panic!("armtrace {args:?} printed invalid JSON ({e}):\n{out}"))
-}
-
-fn tempdir() -> tempfile::TempDir {
-    tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"))
+    json_in(dir, args, &[])
 }
 
 #[test]

@@ -2,45 +2,28 @@
 
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+mod common;
+use common::{Run, armtrace_in, json_in, ok_in};
+
+/// Every command acts as the analyst whom `init` makes the owner.
+const AS_ANALYST: &[(&str, &str)] = &[("ARMTRACE_USER", "analyst")];
 
 fn armtrace(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_armtrace"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove("ARMTRACE_DB")
-        .env_remove("ARMTRACE_AUDIT_KEY")
-        // Every command acts as the analyst whom `init` makes the owner.
-        .env("ARMTRACE_USER", "analyst")
-        .output()
-        .unwrap_or_else(|e| panic!("run armtrace: {e}"));
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    armtrace_in(dir, args, AS_ANALYST)
 }
 
 fn ok(dir: &Path, args: &[&str]) -> String {
-    let r = armtrace(dir, args);
-    assert_eq!(r.code, 0, "armtrace {args:?} failed:\n{}", r.stderr);
-    r.stdout
+    ok_in(dir, args, AS_ANALYST)
 }
 
 fn json(dir: &Path, args: &[&str]) -> Value {
-    let out = ok(dir, args);
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: invalid JSON ({e}):\n{out}"))
+    json_in(dir, args, AS_ANALYST)
 }
 
 /// A directory with an initialised database and the shipped SIPRI subset written out as a file.
 fn setup() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = common::tempdir();
     std::fs::write(
         dir.path().join("subset.csv"),
         armtrace_refdata::SIPRI_IRAQ_IRAN_SUBSET,

@@ -82,7 +82,9 @@ impl Bar {
     /// A counter of records, for work whose total is not known in advance.
     fn records(what: &str) -> Bar {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
-        if let Ok(style) = ProgressStyle::with_template("{msg}: {pos} records, {elapsed} ({per_sec})") {
+        if let Ok(style) =
+            ProgressStyle::with_template("{msg}: {pos} records, {elapsed} ({per_sec})")
+        {
             bar.set_style(style);
         }
         Bar::hidden_for_a_second(bar, what)
@@ -251,9 +253,18 @@ pub async fn native_files(
             // a file of millions of records never sits in memory whole, and a bad record still
             // leaves nothing written.
             let mut bar = Bar::records(&format!("importing {name}"));
-            let batches = native::spawn_parser(name.clone(), bytes, dataset.clone(), resolver.clone(), categories.clone(), BATCH);
+            let batches = native::spawn_parser(
+                name.clone(),
+                bytes,
+                dataset.clone(),
+                resolver.clone(),
+                categories.clone(),
+                BATCH,
+            );
             let result = store
-                .import_transfers(by, &spec, &name, &sha, batches.into_iter(), &mut |n| bar.set(n))
+                .import_transfers(by, &spec, &name, &sha, batches.into_iter(), &mut |n| {
+                    bar.set(n)
+                })
                 .await;
             bar.finish();
             let report = match result {

@@ -208,11 +208,7 @@ pub async fn suppliers(store: &Store, args: SuppliersArgs) -> anyhow::Result<()>
                 s.deals.to_string(),
                 s.number_delivered.to_string(),
                 s.tiv_delivered.to_string(),
-                if s.estimated_deals > 0 {
-                    s.estimated_deals.to_string()
-                } else {
-                    String::new()
-                },
+                blank_if_zero(s.estimated_deals),
             ]
         })
         .collect();
@@ -231,6 +227,11 @@ pub async fn suppliers(store: &Store, args: SuppliersArgs) -> anyhow::Result<()>
     print(&listing, args.format.format)?;
     store.close().await;
     Ok(())
+}
+
+/// A count for a table cell, left empty when it is zero.
+fn blank_if_zero(n: i64) -> String {
+    if n > 0 { n.to_string() } else { String::new() }
 }
 
 fn describe(p: &Period) -> String {
@@ -368,11 +369,7 @@ pub async fn volumes(store: &Store, args: VolumesArgs) -> anyhow::Result<()> {
                 r.key.clone(),
                 r.deals.to_string(),
                 r.tiv.to_string(),
-                if r.estimated_deals > 0 {
-                    r.estimated_deals.to_string()
-                } else {
-                    String::new()
-                },
+                blank_if_zero(r.estimated_deals),
             ]
         })
         .collect();
