@@ -131,6 +131,13 @@ async fn show(store: &Store, location: &Location, format: Format) -> anyhow::Res
             Some(&iran),
         )
         .await?;
+    let sipri_records = store
+        .releases()
+        .await?
+        .iter()
+        .filter(|r| r.source == "sipri")
+        .map(|r| r.transfers)
+        .sum::<i64>();
     let mut out = std::io::stdout().lock();
     if format == Format::Json {
         let v = serde_json::json!({
@@ -196,6 +203,14 @@ async fn show(store: &Store, location: &Location, format: Format) -> anyhow::Res
             "UN arms embargoes",
             counts.embargoes,
             format!("{open_ended} with no end date in the source"),
+        ),
+        (
+            "SIPRI transfers",
+            sipri_records,
+            format!(
+                "release {}, Iraq and Iran 1970–1990",
+                suppliers.release.name
+            ),
         ),
     ]
     .into_iter()
