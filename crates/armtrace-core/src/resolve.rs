@@ -52,6 +52,7 @@ impl NameResolver {
         for c in countries {
             let party = Party::Country(c.code.clone());
             r.insert(1, &c.code, party.clone());
+            r.insert(1, &format!("country:{}", c.code), party.clone());
             for name in std::iter::once(&c.name)
                 .chain(c.official_name.iter())
                 .chain(c.aliases.iter())
@@ -69,6 +70,7 @@ impl NameResolver {
                 }
                 _ => Party::Actor(a.key.clone()),
             };
+            r.insert(1, &format!("actor:{}", a.key), Party::Actor(a.key.clone()));
             for name in std::iter::once(&a.name).chain(a.aliases.iter()) {
                 r.insert(4, name, party.clone());
             }
@@ -204,6 +206,12 @@ mod tests {
             ("SUHH", "country:SUHH"),
             ("SUN", "country:SUHH"),
             ("ATF", "country:ATF"),
+            ("country:TUR", "country:TUR"),
+            ("actor:hezbollah", "actor:hezbollah"),
+            (
+                "actor:typo",
+                "error 'actor:typo' is not a known country, actor or organisation: add it to the aliases (or as an actor) rather than guess",
+            ),
             (
                 "Atlantis",
                 "error 'Atlantis' is not a known country, actor or organisation: add it to the aliases (or as an actor) rather than guess",

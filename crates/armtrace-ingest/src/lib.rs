@@ -13,6 +13,13 @@ mod text;
 
 pub use error::IngestError;
 
+/// The largest number of units one record may state: anything larger is a typo, and sums of
+/// many such records must never overflow.
+pub const MAX_UNITS: i64 = 1_000_000_000_000;
+
+/// The largest TIV one record may state, in thousandths of a million TIV (a trillion TIV).
+pub const MAX_TIV_MILLI: i64 = 1_000_000_000_000_000;
+
 /// Receives progress: bytes of input read so far, out of the total.
 pub trait Progress {
     fn advance(&mut self, done: u64, total: u64);

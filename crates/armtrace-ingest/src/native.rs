@@ -19,7 +19,7 @@
 //! | `local_production` | no | `true` when made in the recipient under licence |
 //! | `comments` | no | free text |
 
-use crate::{IngestError, Progress, record_key, text::decode};
+use crate::{IngestError, MAX_TIV_MILLI, Progress, record_key, text::decode};
 use armtrace_core::actor::Party;
 use armtrace_core::resolve::NameResolver;
 use armtrace_core::text::fold;
@@ -246,9 +246,10 @@ pub fn spawn_parser(
     resolver: NameResolver,
     categories: HashMap<String, String>,
     batch: usize,
-) -> std::sync::mpsc::Receiver<Result<Vec<Transfer>, IngestError>> {
+) -> impl Iterator<Item = Result<Vec<Transfer>, IngestError>> + Send {
     let (tx, rx) = std::sync::mpsc::sync_channel(2);
-    std::thread::spawn(move || {
+    let name = file.clone();
+    let handle = std::thread::spawn(move || {
         let lookup = Lookup {
             resolver: &resolver,
             categories,
@@ -266,7 +267,16 @@ pub fn spawn_parser(
             let _ = tx.send(Err(e));
         }
     });
-    rx
+    // The channel closing is not proof the file was read to its end: a parser that stopped
+    // abnormally is an error too, so the import rolls back instead of committing part of a file.
+    rx.into_iter()
+        .chain(std::iter::once_with(move || match handle.join() {
+            Ok(()) => Ok(Vec::new()),
+            Err(_) => Err(IngestError::file(
+                &name,
+                "the parser stopped unexpectedly; nothing was imported",
+            )),
+        }))
 }
 
 struct Builder<'a> {
@@ -288,9 +298,6 @@ impl Builder<'_> {
         let s = s.trim();
         if s.is_empty() {
             return Err(self.err(line, field, "required"));
-        }
-        if let Some(key) = s.strip_prefix("actor:") {
-            return Ok(Party::Actor(key.to_string()));
         }
         self.lookup
             .resolver
@@ -331,7 +338,7 @@ impl Builder<'_> {
         let quantity = match get("quantity") {
             "" => None,
             q => match q.parse::<i64>() {
-                Ok(n) if n >= 0 => Some(n),
+                Ok(n) if (0..=crate::MAX_UNITS).contains(&n) => Some(n),
                 _ => {
                     return Err(self.err(
                         line,
@@ -343,10 +350,17 @@ impl Builder<'_> {
         };
         let tiv = match get("tiv") {
             "" => None,
-            t => Some(
-                t.parse::<Milli>()
-                    .map_err(|e| self.err(line, "tiv", e.to_string()))?,
-            ),
+            t => match t.parse::<Milli>() {
+                Ok(m) if (0..=MAX_TIV_MILLI).contains(&m.0) => Some(m),
+                Ok(_) => {
+                    return Err(self.err(
+                        line,
+                        "tiv",
+                        format!("'{t}' is negative or implausibly large"),
+                    ));
+                }
+                Err(e) => return Err(self.err(line, "tiv", e.to_string())),
+            },
         };
         let money = match (get("value"), get("currency"), get("price_year")) {
             ("", "", "") => None,

@@ -14,7 +14,7 @@
 //!
 //! Every export is a release of the register named by its "Data generated" date.
 
-use crate::{IngestError, Progress, record_key, text::decode};
+use crate::{IngestError, MAX_TIV_MILLI, MAX_UNITS, Progress, record_key, text::decode};
 use armtrace_core::actor::Party;
 use armtrace_core::resolve::NameResolver;
 use armtrace_core::text::fold;
@@ -267,8 +267,12 @@ impl Ctx<'_> {
             return Ok(None);
         }
         match s.parse::<i64>() {
-            Ok(n) if n >= 0 => Ok(Some(n)),
-            _ => Err(self.err(line, field, format!("'{s}' is not a whole number of units"))),
+            Ok(n) if (0..=MAX_UNITS).contains(&n) => Ok(Some(n)),
+            _ => Err(self.err(
+                line,
+                field,
+                format!("'{s}' is not a plausible whole number of units"),
+            )),
         }
     }
 
@@ -277,8 +281,12 @@ impl Ctx<'_> {
             return Ok(None);
         }
         match s.parse::<Milli>() {
-            Ok(m) if m.0 >= 0 => Ok(Some(m)),
-            Ok(_) => Err(self.err(line, field, format!("'{s}' is negative"))),
+            Ok(m) if (0..=MAX_TIV_MILLI).contains(&m.0) => Ok(Some(m)),
+            Ok(_) => Err(self.err(
+                line,
+                field,
+                format!("'{s}' is negative or implausibly large"),
+            )),
             Err(e) => Err(self.err(line, field, e.to_string())),
         }
     }

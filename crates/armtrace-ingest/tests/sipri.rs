@@ -265,7 +265,7 @@ fn bad_input_names_file_line_and_field() {
         (
             "number.csv",
             with_field(4, "-3"),
-            "number.csv, line 13, field 'Number ordered': '-3' is not a whole number of units",
+            "number.csv, line 13, field 'Number ordered': '-3' is not a plausible whole number of units",
         ),
         (
             "tiv.csv",

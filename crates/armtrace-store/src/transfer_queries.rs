@@ -223,7 +223,8 @@ impl Store {
                 YearBasis::Order => sqlx::query_as(
                     "SELECT supplier, COUNT(*), CAST(SUM(number_delivered) AS BIGINT), \
                      CAST(SUM(tiv_delivered) AS BIGINT), CAST(0 AS BIGINT) FROM transfers \
-                     WHERE release_no = $1 AND recipient = $2 AND order_year >= $3 AND order_year <= $4 \
+                     WHERE release_no = $1 AND recipient = $2 AND kind IN ('order', 'delivery', 'trace_answer') \
+                     AND COALESCE(order_year, first_delivery) >= $3 AND COALESCE(order_year, first_delivery) <= $4 \
                      GROUP BY supplier",
                 ),
                 YearBasis::Delivery => sqlx::query_as(
@@ -375,7 +376,12 @@ impl Store {
         let release = self.release(release).await?;
         let (from, to) = q.period.bounds();
         let (table, year_col, spread) = match q.basis {
-            YearBasis::Order => ("transfers", "order_year", "CAST(0 AS BIGINT)"),
+            // Native deliveries have no order year: they count in their delivery year.
+            YearBasis::Order => (
+                "transfers",
+                "COALESCE(order_year, first_delivery)",
+                "CAST(0 AS BIGINT)",
+            ),
             YearBasis::Delivery => ("deliveries", "year", "CASE WHEN spread THEN 1 ELSE 0 END"),
         };
         let (id_col, tiv_col) = match q.basis {
@@ -412,6 +418,10 @@ impl Store {
             )
         };
         let mut filter = format!("WHERE release_no = $1 AND {year_col} >= $2 AND {year_col} <= $3");
+        if q.basis == YearBasis::Order {
+            // Denials and licences are not supplies.
+            filter.push_str(" AND kind IN ('order', 'delivery', 'trace_answer')");
+        }
         let mut binds = Vec::new();
         for (col, value) in [
             ("supplier", q.supplier.as_ref().map(|p| p.to_string())),

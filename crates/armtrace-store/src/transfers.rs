@@ -30,7 +30,13 @@ pub struct Release {
     pub format: String,
     pub selection: Option<String>,
     pub created_at: String,
+    /// How many transfers it holds; -1 (and absent from JSON) where not counted.
+    #[serde(skip_serializing_if = "is_negative")]
     pub transfers: i64,
+}
+
+fn is_negative(n: &i64) -> bool {
+    *n < 0
 }
 
 /// Which release a query reads.
@@ -295,12 +301,21 @@ impl Store {
     }
 
     /// The release a file with this SHA-256 was imported into, if any.
-    pub async fn file_imported(&self, sha256: &str) -> Result<Option<String>, StoreError> {
+    /// With `into`, whether that release already holds the file; without, whether any does
+    /// (a SIPRI export's release is only known once it is read).
+    pub async fn file_imported(
+        &self,
+        sha256: &str,
+        into: Option<&str>,
+    ) -> Result<Option<String>, StoreError> {
         let v: Option<String> = with_pool!(self, p => {
-            sqlx::query_scalar("SELECT release_id FROM release_files WHERE sha256 = $1")
-                .bind(sha256)
-                .fetch_optional(p)
-                .await?
+            sqlx::query_scalar(
+                "SELECT release_id FROM release_files WHERE sha256 = $1 AND ($2 IS NULL OR release_id = $2) LIMIT 1",
+            )
+            .bind(sha256)
+            .bind(into)
+            .fetch_optional(p)
+            .await?
         });
         Ok(v)
     }
@@ -443,6 +458,16 @@ impl Store {
             tx.commit().await?;
             (records, added, new_release)
         });
+        // After a large load PostgreSQL's planner statistics are stale until autovacuum runs;
+        // refresh them so the next queries use the covering indexes.
+        if let crate::Backend::Postgres(p) = &self.backend
+            && added >= 50_000
+        {
+            sqlx::query("ANALYZE transfers, deliveries")
+                .execute(p)
+                .await
+                .map_err(StoreError::Database)?;
+        }
         let release = self
             .releases_without_counts()
             .await?

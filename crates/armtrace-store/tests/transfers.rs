@@ -318,7 +318,7 @@ async fn a_failed_import_writes_nothing() {
             "{}: no release, no transfers",
             db.backend()
         );
-        assert_eq!(s.file_imported("abc").await.ok().flatten(), None);
+        assert_eq!(s.file_imported("abc", None).await.ok().flatten(), None);
         s.close().await;
     }
 }

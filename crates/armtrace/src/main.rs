@@ -24,7 +24,8 @@ impl std::fmt::Display for UserError {
 
 impl std::error::Error for UserError {}
 
-fn is_user_error(e: &anyhow::Error) -> bool {
+/// Whether the user can fix the error (exit 1) rather than it being armtrace's fault (exit 2).
+pub(crate) fn is_user_error(e: &anyhow::Error) -> bool {
     e.chain().any(|cause| {
         cause.is::<UserError>()
             || cause

@@ -354,6 +354,57 @@ fn native_transfers_in_csv_and_jsonl() {
         ],
     );
     assert_eq!(r["transfers_imported"], 1);
+    // The dataset's supplies: the delivery counts (in its delivery year) and the licence is an
+    // order; the denial is not a supply.
+    let sup = json(
+        d,
+        &[
+            "transfers",
+            "suppliers",
+            "--dataset",
+            "UK report (synthetic)",
+            "--recipient",
+            "Iraq",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        sup["suppliers"][0]["deals"], 1,
+        "the delivery; a licence is not a supply: {sup}"
+    );
+    let iran = json(
+        d,
+        &[
+            "transfers",
+            "suppliers",
+            "--dataset",
+            "UK report (synthetic)",
+            "--recipient",
+            "Iran",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        iran["suppliers"].as_array().map(Vec::len),
+        Some(0),
+        "a denial is not a supply: {iran}"
+    );
+    // The same file may go into a second dataset.
+    let other = json(
+        d,
+        &[
+            "import",
+            "transfers",
+            "national-report.csv",
+            "--dataset",
+            "copy (synthetic)",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(other["transfers_imported"], 3);
     let again = json(
         d,
         &[

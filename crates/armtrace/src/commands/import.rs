@@ -29,10 +29,13 @@ struct FileOutcome {
     already_present: u64,
     warnings: Vec<String>,
     error: Option<String>,
+    /// The failure was armtrace's or the database's, not the file's.
+    #[serde(skip)]
+    internal: bool,
 }
 
 impl FileOutcome {
-    fn failed(file: &str, error: String) -> FileOutcome {
+    fn failed(file: &str, error: &anyhow::Error) -> FileOutcome {
         FileOutcome {
             file: file.to_string(),
             status: "failed",
@@ -42,7 +45,8 @@ impl FileOutcome {
             added: 0,
             already_present: 0,
             warnings: vec![],
-            error: Some(error),
+            error: Some(format!("{error:#}")),
+            internal: !crate::is_user_error(error),
         }
     }
 
@@ -57,6 +61,7 @@ impl FileOutcome {
             already_present: report.already_present,
             warnings,
             error: None,
+            internal: false,
         }
     }
 }
@@ -166,7 +171,7 @@ pub async fn sipri_files(
         let name = path.display().to_string();
         let outcome = match import_sipri_file(store, by, path, &name, &lookup).await {
             Ok(o) => o,
-            Err(e) => FileOutcome::failed(&name, format!("{e:#}")),
+            Err(e) => FileOutcome::failed(&name, &e),
         };
         outcomes.push(outcome);
     }
@@ -182,7 +187,7 @@ async fn import_sipri_file(
 ) -> anyhow::Result<FileOutcome> {
     let bytes = read(path).map_err(UserError)?;
     let sha = sha256_hex(&bytes);
-    if let Some(outcome) = already(store, name, &sha).await? {
+    if let Some(outcome) = already(store, name, &sha, None).await? {
         return Ok(outcome);
     }
     let mut bar = Bar::new(bytes.len() as u64, &format!("reading {name}"));
@@ -200,8 +205,13 @@ async fn import_sipri_file(
     Ok(FileOutcome::from_report(&report, warnings))
 }
 
-async fn already(store: &Store, name: &str, sha: &str) -> anyhow::Result<Option<FileOutcome>> {
-    let Some(release_id) = store.file_imported(sha).await? else {
+async fn already(
+    store: &Store,
+    name: &str,
+    sha: &str,
+    into: Option<&str>,
+) -> anyhow::Result<Option<FileOutcome>> {
+    let Some(release_id) = store.file_imported(sha, into).await? else {
         return Ok(None);
     };
     let release = store
@@ -219,6 +229,7 @@ async fn already(store: &Store, name: &str, sha: &str) -> anyhow::Result<Option<
         already_present: 0,
         warnings: vec![],
         error: None,
+        internal: false,
     }))
 }
 
@@ -240,7 +251,9 @@ pub async fn native_files(
         let result: anyhow::Result<FileOutcome> = async {
             let bytes = read(path).map_err(UserError)?;
             let sha = sha256_hex(&bytes);
-            if let Some(outcome) = already(store, &name, &sha).await? {
+            let target =
+                armtrace_core::transfer::release_id("native", &dataset, "native").to_string();
+            if let Some(outcome) = already(store, &name, &sha, Some(&target)).await? {
                 return Ok(outcome);
             }
             let spec = ReleaseSpec {
@@ -275,7 +288,7 @@ pub async fn native_files(
             Ok(FileOutcome::from_report(&report, vec![]))
         }
         .await;
-        outcomes.push(result.unwrap_or_else(|e| FileOutcome::failed(&name, format!("{e:#}"))));
+        outcomes.push(result.unwrap_or_else(|e| FileOutcome::failed(&name, &e)));
     }
     report(&outcomes, args.format.format, false)
 }
@@ -338,13 +351,17 @@ fn report(outcomes: &[FileOutcome], format: Format, sipri: bool) -> anyhow::Resu
             .iter()
             .map(|o| o.error.clone().unwrap_or_default())
             .collect();
-        return Err(UserError(format!(
+        let message = format!(
             "{} of {} files not imported (nothing from them was written):\n  {}",
             failed.len(),
             outcomes.len(),
             msgs.join("\n  ")
-        ))
-        .into());
+        );
+        // A file's own fault is the user's to fix (exit 1); a database or armtrace failure is not.
+        if failed.iter().any(|o| o.internal) {
+            return Err(anyhow::anyhow!(message));
+        }
+        return Err(UserError(message).into());
     }
     Ok(())
 }

@@ -32,9 +32,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 ImportCommand::Sipri(args) => import::sipri_files(&w.store, &w.by, args).await,
                 ImportCommand::Transfers(args) => import::native_files(&w.store, &w.by, args).await,
             };
-            // Sign what was written even when some files failed; the import's error comes first.
+            // Sign what was written even when some files failed; the import's error comes first,
+            // and a signing failure is never silent.
             let signed = w.finish().await;
-            result.and(signed.map(|_| ()))
+            match (result, signed) {
+                (Ok(()), signed) => signed.map(|_| ()),
+                (Err(e), Ok(_)) => Err(e),
+                (Err(e), Err(s)) => Err(e.context(format!("{s:#}"))),
+            }
         }
         Command::Transfers(cmd) => {
             let store = open(cli.db).await?;

@@ -42,11 +42,8 @@ fn basis(b: By) -> YearBasis {
 }
 
 fn party(resolver: &NameResolver, flag: &str, name: &str) -> anyhow::Result<Party> {
-    if let Some(key) = name.strip_prefix("actor:") {
-        return Ok(Party::Actor(key.to_string()));
-    }
     resolver
-        .resolve(name.strip_prefix("country:").unwrap_or(name))
+        .resolve(name)
         .map_err(|e| UserError(format!("{flag}: {e}")).into())
 }
 
@@ -186,9 +183,11 @@ pub async fn suppliers(store: &Store, args: SuppliersArgs) -> anyhow::Result<()>
     } else {
         notes.push("Numbers and TIV are all that those deals delivered, in any year.".into());
     }
-    notes.push(
-        "SIPRI writes TIV below 0.5 million as 0; such values add nothing to the sums.".into(),
-    );
+    if answer.release.source == "sipri" {
+        notes.push(
+            "SIPRI writes TIV below 0.5 million as 0; such values add nothing to the sums.".into(),
+        );
+    }
     let mut listing = Listing::new(
         vec![
             "supplier",
