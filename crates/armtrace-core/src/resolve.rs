@@ -46,6 +46,8 @@ pub struct NameResolver {
 impl NameResolver {
     pub fn new(countries: &[Country], actors: &[Actor], aliases: &[Alias]) -> NameResolver {
         let mut r = NameResolver::default();
+        // The word itself, as native files write it: the source does not know.
+        r.insert(1, "unknown", Party::Unknown);
         for a in aliases {
             r.insert(0, &a.alias, a.target.clone());
         }
@@ -207,6 +209,7 @@ mod tests {
             ("SUN", "country:SUHH"),
             ("ATF", "country:ATF"),
             ("country:TUR", "country:TUR"),
+            ("unknown", "unknown"),
             ("actor:hezbollah", "actor:hezbollah"),
             (
                 "actor:typo",
