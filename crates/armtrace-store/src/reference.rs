@@ -427,9 +427,9 @@ impl Store {
     /// A name resolver over the countries, actors and name variants in this database (shipped
     /// and user-added).
     pub async fn resolver(&self) -> Result<armtrace_core::resolve::NameResolver, StoreError> {
-        let countries = self.countries(None).await?;
-        let actors = self.actors().await?;
         let aliases = self.aliases().await?;
+        let countries = self.countries_with(None, &aliases).await?;
+        let actors = self.actors_with(&aliases).await?;
         Ok(armtrace_core::resolve::NameResolver::new(
             &countries, &actors, &aliases,
         ))
@@ -477,7 +477,14 @@ impl Store {
     /// Countries, current and historic, sorted by name; with `search`, those whose name, official
     /// name, alias or code contains it (case- and accent-insensitive).
     pub async fn countries(&self, search: Option<&str>) -> Result<Vec<Country>, StoreError> {
-        let aliases = self.aliases().await?;
+        self.countries_with(search, &self.aliases().await?).await
+    }
+
+    async fn countries_with(
+        &self,
+        search: Option<&str>,
+        aliases: &[Alias],
+    ) -> Result<Vec<Country>, StoreError> {
         let mut countries: Vec<Country> = with_pool!(self, p => {
             let rows = sqlx::query(
                 "SELECT id, code, name, official_name, alpha2, alpha3, numeric_code, valid_from, \
@@ -510,7 +517,7 @@ impl Store {
                 && let Some(c) = countries.iter_mut().find(|c| &c.code == code)
                 && a.alias != c.name
             {
-                c.aliases.push(a.alias);
+                c.aliases.push(a.alias.clone());
             }
         }
         if let Some(needle) = search {
@@ -534,7 +541,10 @@ impl Store {
 
     /// Actors, sorted by name.
     pub async fn actors(&self) -> Result<Vec<Actor>, StoreError> {
-        let aliases = self.aliases().await?;
+        self.actors_with(&self.aliases().await?).await
+    }
+
+    async fn actors_with(&self, aliases: &[Alias]) -> Result<Vec<Actor>, StoreError> {
         let mut actors: Vec<Actor> = with_pool!(self, p => {
             let rows = sqlx::query(
                 "SELECT id, key, kind, name, country_code, parent_id, source FROM actors",
@@ -560,7 +570,7 @@ impl Store {
             if let Party::Actor(key) = &a.target
                 && let Some(actor) = actors.iter_mut().find(|x| &x.key == key)
             {
-                actor.aliases.push(a.alias);
+                actor.aliases.push(a.alias.clone());
             }
         }
         actors.sort_by(|a, b| collate(&a.name, &b.name).then_with(|| a.key.cmp(&b.key)));

@@ -212,6 +212,7 @@ impl Store {
     async fn supplier_rows(
         &self,
         release: &Release,
+        names: &HashMap<String, String>,
         recipient: &Party,
         basis: YearBasis,
         period: Period,
@@ -243,7 +244,6 @@ impl Store {
             .fetch_all(p)
             .await?
         });
-        let names = self.party_names(release).await?;
         let mut out: Vec<SupplierRow> = rows
             .into_iter()
             .map(|(party, deals, number, tiv, estimated)| SupplierRow {
@@ -274,14 +274,14 @@ impl Store {
         also_supplied: Option<&Party>,
     ) -> Result<SuppliersAnswer, StoreError> {
         let release = self.release(release).await?;
-        let suppliers = self
-            .supplier_rows(&release, recipient, basis, period)
-            .await?;
         let names = self.party_names(&release).await?;
+        let suppliers = self
+            .supplier_rows(&release, &names, recipient, basis, period)
+            .await?;
         let (also, common) = match also_supplied {
             Some(other) => {
                 let theirs: BTreeSet<String> = self
-                    .supplier_rows(&release, other, basis, period)
+                    .supplier_rows(&release, &names, other, basis, period)
                     .await?
                     .into_iter()
                     .map(|r| r.party)

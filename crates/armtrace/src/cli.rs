@@ -161,18 +161,27 @@ pub struct SuppliersArgs {
     pub format: FormatArg,
 }
 
+/// Which transfers a listing or sum covers.
 #[derive(Debug, Args)]
-pub struct ListArgs {
+pub struct FilterArgs {
+    /// A supplier as sources write it ("Soviet Union") or a code (SUHH).
     #[arg(long)]
     pub supplier: Option<String>,
+    /// A recipient as sources write it or a code.
     #[arg(long)]
     pub recipient: Option<String>,
-    /// Text the designation contains.
-    #[arg(long, value_name = "TEXT")]
-    pub designation: Option<String>,
     /// A category code or name (see `armtrace categories`).
     #[arg(long)]
     pub category: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Text the designation contains.
+    #[arg(long, value_name = "TEXT")]
+    pub designation: Option<String>,
     /// Order years.
     #[command(flatten)]
     pub period: PeriodArgs,
@@ -193,12 +202,8 @@ pub struct VolumesArgs {
     /// Which years count: the years of delivery (default) or the year of order.
     #[arg(long, value_enum, default_value_t = By::Delivery)]
     pub years: By,
-    #[arg(long)]
-    pub supplier: Option<String>,
-    #[arg(long)]
-    pub recipient: Option<String>,
-    #[arg(long)]
-    pub category: Option<String>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
     #[command(flatten)]
     pub period: PeriodArgs,
     #[command(flatten)]

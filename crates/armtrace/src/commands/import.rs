@@ -154,18 +154,48 @@ async fn write(
     }
 }
 
+/// What reading a SIPRI export needs from the database and the shipped data.
+struct SipriReference {
+    resolver: armtrace_core::resolve::NameResolver,
+    categories: std::collections::HashMap<String, String>,
+    descriptions: std::collections::HashMap<String, String>,
+}
+
+impl SipriReference {
+    async fn load(store: &Store) -> anyhow::Result<SipriReference> {
+        Ok(SipriReference {
+            resolver: store.resolver().await?,
+            categories: armtrace_refdata::category_index(&store.categories().await?),
+            descriptions: armtrace_refdata::sipri_description_categories()?,
+        })
+    }
+
+    fn lookup(&self) -> sipri::Lookup<'_> {
+        sipri::Lookup {
+            resolver: &self.resolver,
+            categories: self.categories.clone(),
+            description_categories: self.descriptions.clone(),
+        }
+    }
+}
+
+/// The release a SIPRI export belongs to: its "Data generated" date, in its format.
+fn release_spec(export: &sipri::SipriExport) -> ReleaseSpec {
+    ReleaseSpec {
+        source: "sipri".into(),
+        name: export.generated.to_string(),
+        format: export.format.as_str().into(),
+        selection: Some(export.selection.clone()),
+    }
+}
+
 pub async fn sipri_files(
     store: &Store,
     by: &Identity,
     args: ImportSipriArgs,
 ) -> anyhow::Result<()> {
-    let set = store.categories().await?;
-    let resolver = store.resolver().await?;
-    let lookup = sipri::Lookup {
-        resolver: &resolver,
-        categories: armtrace_refdata::category_index(&set),
-        description_categories: armtrace_refdata::sipri_description_categories()?,
-    };
+    let reference = SipriReference::load(store).await?;
+    let lookup = reference.lookup();
     let mut outcomes = Vec::new();
     for path in &args.files {
         let name = path.display().to_string();
@@ -194,12 +224,7 @@ async fn import_sipri_file(
     let parsed = sipri::parse(name, &bytes, lookup, &mut bar);
     bar.finish();
     let export = parsed.map_err(|e| UserError(e.to_string()))?;
-    let spec = ReleaseSpec {
-        source: "sipri".into(),
-        name: export.generated.to_string(),
-        format: export.format.as_str().into(),
-        selection: Some(export.selection.clone()),
-    };
+    let spec = release_spec(&export);
     let warnings = export.warnings.clone();
     let report = write(store, by, spec, name, &sha, export.transfers).await?;
     Ok(FileOutcome::from_report(&report, warnings))
@@ -368,23 +393,15 @@ fn report(outcomes: &[FileOutcome], format: Format, sipri: bool) -> anyhow::Resu
 
 /// Imports the shipped SIPRI Iraq/Iran subset (used by `demo`).
 pub async fn shipped_subset(store: &Store, by: &Identity) -> anyhow::Result<ImportReport> {
-    let categories = store.categories().await?;
-    let resolver = store.resolver().await?;
-    let lookup = sipri::Lookup {
-        resolver: &resolver,
-        categories: armtrace_refdata::category_index(&categories),
-        description_categories: armtrace_refdata::sipri_description_categories()?,
-    };
+    let reference = SipriReference::load(store).await?;
     let name = armtrace_refdata::SIPRI_IRAQ_IRAN_SUBSET_NAME;
     let bytes = armtrace_refdata::SIPRI_IRAQ_IRAN_SUBSET;
-    let export = sipri::parse(name, bytes, &lookup, &mut NoProgress)?;
+    let export = sipri::parse(name, bytes, &reference.lookup(), &mut NoProgress)?;
     let spec = ReleaseSpec {
-        source: "sipri".into(),
-        name: export.generated.to_string(),
-        format: export.format.as_str().into(),
         selection: Some(
             "Iraq and Iran as recipients, orders 1970–1990 (subset shipped with armtrace)".into(),
         ),
+        ..release_spec(&export)
     };
     write(store, by, spec, name, &sha256_hex(bytes), export.transfers).await
 }

@@ -4,7 +4,8 @@
 
 use crate::UserError;
 use crate::cli::{
-    By, DiffArgs, Format, ListArgs, PeriodArgs, ReleaseArgs, SuppliersArgs, VolumesArgs, VolumesBy,
+    By, DiffArgs, FilterArgs, Format, ListArgs, PeriodArgs, ReleaseArgs, SuppliersArgs,
+    VolumesArgs, VolumesBy,
 };
 use crate::output::{Listing, opt, print};
 use armtrace_core::actor::Party;
@@ -45,6 +46,32 @@ fn party(resolver: &NameResolver, flag: &str, name: &str) -> anyhow::Result<Part
     resolver
         .resolve(name)
         .map_err(|e| UserError(format!("{flag}: {e}")).into())
+}
+
+/// The supplier, recipient and category a filter names, each resolved or refused.
+async fn resolve_filter(
+    store: &Store,
+    f: &FilterArgs,
+) -> anyhow::Result<(Option<Party>, Option<Party>, Option<String>)> {
+    let resolver = store.resolver().await?;
+    let supplier = f
+        .supplier
+        .as_deref()
+        .map(|s| party(&resolver, "--supplier", s))
+        .transpose()?;
+    let recipient = f
+        .recipient
+        .as_deref()
+        .map(|r| party(&resolver, "--recipient", r))
+        .transpose()?;
+    let category = match &f.category {
+        Some(c) => Some(category(
+            &armtrace_refdata::category_index(&store.categories().await?),
+            c,
+        )?),
+        None => None,
+    };
+    Ok((supplier, recipient, category))
 }
 
 fn category(
@@ -243,25 +270,12 @@ fn describe(p: &Period) -> String {
 }
 
 pub async fn list(store: &Store, args: ListArgs) -> anyhow::Result<()> {
-    let resolver = store.resolver().await?;
-    let categories = armtrace_refdata::category_index(&store.categories().await?);
+    let (supplier, recipient, category) = resolve_filter(store, &args.filter).await?;
     let filter = TransferFilter {
-        supplier: args
-            .supplier
-            .as_deref()
-            .map(|s| party(&resolver, "--supplier", s))
-            .transpose()?,
-        recipient: args
-            .recipient
-            .as_deref()
-            .map(|s| party(&resolver, "--recipient", s))
-            .transpose()?,
+        supplier,
+        recipient,
         designation: args.designation.clone(),
-        category: args
-            .category
-            .as_deref()
-            .map(|c| category(&categories, c))
-            .transpose()?,
+        category,
         period: period(&args.period)?,
         limit: args.limit,
     };
@@ -324,8 +338,7 @@ pub async fn list(store: &Store, args: ListArgs) -> anyhow::Result<()> {
 }
 
 pub async fn volumes(store: &Store, args: VolumesArgs) -> anyhow::Result<()> {
-    let resolver = store.resolver().await?;
-    let categories = armtrace_refdata::category_index(&store.categories().await?);
+    let (supplier, recipient, category) = resolve_filter(store, &args.filter).await?;
     let basis = basis(args.years);
     let q = VolumesQuery {
         by: match args.by {
@@ -335,21 +348,9 @@ pub async fn volumes(store: &Store, args: VolumesArgs) -> anyhow::Result<()> {
             VolumesBy::Category => VolumeGroup::Category,
         },
         basis,
-        supplier: args
-            .supplier
-            .as_deref()
-            .map(|s| party(&resolver, "--supplier", s))
-            .transpose()?,
-        recipient: args
-            .recipient
-            .as_deref()
-            .map(|s| party(&resolver, "--recipient", s))
-            .transpose()?,
-        category: args
-            .category
-            .as_deref()
-            .map(|c| category(&categories, c))
-            .transpose()?,
+        supplier,
+        recipient,
+        category,
         period: period(&args.period)?,
     };
     let answer = store.volumes(&choice(&args.release), &q).await?;
