@@ -10,6 +10,8 @@ use sqlx::{Database, Executor, IntoArguments, QueryBuilder};
 pub(crate) enum Value {
     Text(Option<String>),
     Int(Option<i64>),
+    /// Coordinates and confidences only; quantities and money are integer thousandths.
+    Float(Option<f64>),
     Bool(bool),
 }
 
@@ -43,6 +45,11 @@ impl From<Option<i32>> for Value {
         Value::Int(v.map(i64::from))
     }
 }
+impl From<Option<f64>> for Value {
+    fn from(v: Option<f64>) -> Value {
+        Value::Float(v)
+    }
+}
 impl From<bool> for Value {
     fn from(v: bool) -> Value {
         Value::Bool(v)
@@ -62,6 +69,7 @@ macro_rules! impl_bind_values {
                 match v {
                     Value::Text(s) => row.push_bind(s),
                     Value::Int(i) => row.push_bind(i),
+                    Value::Float(x) => row.push_bind(x),
                     Value::Bool(b) => row.push_bind(b),
                 };
             }
@@ -225,8 +233,10 @@ impl AppendRows for sqlx::Postgres {
 /// separators.
 fn copy_text(buf: &mut Vec<u8>, v: &Value) {
     match v {
-        Value::Text(None) | Value::Int(None) => buf.extend_from_slice(b"\\N"),
+        Value::Text(None) | Value::Int(None) | Value::Float(None) => buf.extend_from_slice(b"\\N"),
         Value::Int(Some(i)) => buf.extend_from_slice(i.to_string().as_bytes()),
+        // Rust prints the shortest text that reads back as the same double.
+        Value::Float(Some(x)) => buf.extend_from_slice(x.to_string().as_bytes()),
         Value::Bool(b) => buf.extend_from_slice(if *b { b"t" } else { b"f" }),
         Value::Text(Some(s)) => {
             for &c in s.as_bytes() {

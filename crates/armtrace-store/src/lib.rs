@@ -16,7 +16,9 @@ mod audit;
 mod bulk;
 mod clock;
 mod error;
+mod evidence;
 mod identity;
+mod items;
 mod key;
 mod location;
 mod open;
@@ -27,7 +29,12 @@ mod transfer_queries;
 mod transfers;
 
 pub use error::StoreError;
+pub use evidence::{AddedEvidence, EvidenceFilter, EvidenceRecord, NewEvidence};
 pub use identity::Bootstrap;
+pub use items::{
+    IdentificationRecord, ItemDetail, ItemEvidence, ItemFilter, ItemImportReport, ItemSummary,
+    Review,
+};
 pub use key::{create_key, default_key_path, load_key, load_or_create_key};
 pub use location::Location;
 pub use open::{OpenMode, SCHEMA_VERSION};

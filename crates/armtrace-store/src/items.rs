@@ -1,0 +1,1387 @@
+//! Documented items: create, import, edit, merge sightings, review, and read them back. Every
+//! write is authorised inside the item's investigation and appends its audit entry in the same
+//! locked transaction (see [`crate::audit`]); reads show only the investigations the reader is a
+//! member of, in the tier they may read.
+
+use crate::audit::{LockedPool, WriteTx, append, authorize, change, now};
+use crate::bulk::{BindValues, OnConflict, Value as Cell, insert_rows};
+use crate::{Store, StoreError, with_pool};
+use armtrace_core::Id;
+use armtrace_core::access::{Action, Identity, Resource};
+use armtrace_core::actor::Party;
+use armtrace_core::date::PartialDate;
+use armtrace_core::investigation::{Tier, export_tier};
+use armtrace_core::item::{
+    Acquisition, CountryBasis, IdentificationDraft, ItemDraft, Place, VerificationStatus,
+    check_review, public_place,
+};
+use armtrace_core::marking::{EnclosingSymbol, Marking, MarkingPosition, Script};
+use armtrace_core::text::{collate, matches};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+use std::collections::HashMap;
+
+/// What `items list` selects. Empty fields select everything.
+#[derive(Clone, Debug, Default)]
+pub struct ItemFilter {
+    /// Investigation name.
+    pub investigation: Option<String>,
+    /// Country of manufacture (armtrace code).
+    pub made_in: Option<String>,
+    /// Possessor as a party (`actor:isil`, `country:IRQ`, `unknown`).
+    pub possessor: Option<Party>,
+    /// Text in the model's designation.
+    pub model: Option<String>,
+    /// A category code or a code prefix (`salw.sa`).
+    pub category: Option<String>,
+    /// Country where the item was seen (armtrace code).
+    pub country: Option<String>,
+    /// Text in the place name.
+    pub place: Option<String>,
+    /// Seen on or after (the date's first day).
+    pub from: Option<PartialDate>,
+    /// Seen on or before (the date's last day).
+    pub to: Option<PartialDate>,
+    pub status: Option<VerificationStatus>,
+    /// List every sighting, merged ones included (default: one row per distinct weapon).
+    pub sightings: bool,
+}
+
+/// An item as listed: one distinct weapon (or, with `sightings`, one sighting).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ItemSummary {
+    pub id: Id,
+    pub investigation: String,
+    pub reference: String,
+    pub model: Option<String>,
+    pub category: Option<String>,
+    pub description: Option<String>,
+    pub made_in: Option<String>,
+    pub year_made: Option<String>,
+    pub place: Option<Place>,
+    pub country_basis: Option<CountryBasis>,
+    pub location_sensitive: bool,
+    pub date: Option<PartialDate>,
+    pub possessor: Option<Party>,
+    pub acquisition: Option<Acquisition>,
+    pub verification: VerificationStatus,
+    /// The item this sighting was merged into (its reference).
+    pub merged_into: Option<String>,
+    /// Sightings of this weapon, itself included.
+    pub sightings: u64,
+    /// Evidence files linked to any of its sightings.
+    pub evidence: u64,
+    pub markings: Vec<Marking>,
+}
+
+/// An identification as recorded.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct IdentificationRecord {
+    pub id: Id,
+    pub model: Option<String>,
+    pub category: Option<String>,
+    pub country_of_manufacture: Option<String>,
+    pub year_of_manufacture: Option<String>,
+    pub basis: String,
+    pub by: String,
+    pub at: String,
+    pub origin: String,
+    pub notes: Option<String>,
+    /// Whether this is the identification in force.
+    pub current: bool,
+}
+
+/// A review of an item or piece of evidence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Review {
+    pub from: VerificationStatus,
+    pub to: VerificationStatus,
+    pub reason: String,
+    pub by: String,
+    pub at: String,
+}
+
+/// A link from an item to evidence, as shown with the item.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ItemEvidence {
+    pub evidence: Id,
+    pub sha256: String,
+    pub media_type: String,
+    pub original_name: Option<String>,
+    /// The sighting (item reference) the link belongs to.
+    pub sighting: String,
+    pub anchor: armtrace_core::evidence::EvidenceAnchor,
+}
+
+/// Everything about one item.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ItemDetail {
+    #[serde(flatten)]
+    pub summary: ItemSummary,
+    pub tier: Tier,
+    pub notes: Option<String>,
+    pub source: String,
+    pub created_at: String,
+    pub created_by: String,
+    pub updated_at: String,
+    pub updated_by: String,
+    /// Everyone who wrote the item: none of them may review it.
+    pub authors: Vec<String>,
+    /// Identifications, newest first.
+    pub identifications: Vec<IdentificationRecord>,
+    /// The references of sightings merged into this item.
+    pub merged_sightings: Vec<String>,
+    pub evidence_links: Vec<ItemEvidence>,
+    pub reviews: Vec<Review>,
+}
+
+/// What an item import did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ItemImportReport {
+    pub investigation: String,
+    pub added: u64,
+    /// Items whose reference and content were already there.
+    pub unchanged: u64,
+}
+
+/// An item found by its key, with what writes need to know.
+#[derive(Clone, Debug)]
+pub(crate) struct FoundItem {
+    pub id: String,
+    pub investigation_id: String,
+    pub investigation: String,
+    pub reference: String,
+    pub merged_into: Option<String>,
+    pub verification: String,
+}
+
+/// Everything stored in an items row, as text.
+#[derive(Clone, Debug)]
+struct ItemRow {
+    id: String,
+    investigation_id: String,
+    investigation: String,
+    reference: String,
+    description: Option<String>,
+    identification_id: Option<String>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    precision_m: Option<i64>,
+    place_name: Option<String>,
+    country: Option<String>,
+    country_basis: Option<String>,
+    location_sensitive: bool,
+    date_text: Option<String>,
+    possessor: Option<String>,
+    acquisition_route: Option<String>,
+    acquisition_basis: Option<String>,
+    verification: String,
+    merged_into: Option<String>,
+    notes: Option<String>,
+    source: String,
+    created_at: String,
+    created_by: String,
+    updated_at: String,
+    updated_by: String,
+    model: Option<String>,
+    category: Option<String>,
+    made_in: Option<String>,
+    year_made: Option<String>,
+}
+
+const ITEM_SELECT: &str = "SELECT i.id, i.investigation_id, v.name, i.ref, i.description, \
+    i.identification_id, i.lat, i.lon, i.precision_m, i.place_name, i.country, i.country_basis, \
+    i.location_sensitive, i.date_text, i.possessor, i.acquisition_route, i.acquisition_basis, \
+    i.verification, i.merged_into, i.notes, i.source, i.created_at, i.created_by, i.updated_at, \
+    i.updated_by, d.model, d.category, d.country_of_manufacture, d.year_of_manufacture \
+    FROM items i JOIN investigations v ON v.id = i.investigation_id \
+    LEFT JOIN identifications d ON d.id = i.identification_id";
+
+/// Reads an items row selected with [`ITEM_SELECT`]; written once, compiled per backend.
+macro_rules! item_row {
+    ($r:expr) => {{
+        let r = $r;
+        ItemRow {
+            id: r.try_get(0)?,
+            investigation_id: r.try_get(1)?,
+            investigation: r.try_get(2)?,
+            reference: r.try_get(3)?,
+            description: r.try_get(4)?,
+            identification_id: r.try_get(5)?,
+            lat: r.try_get(6)?,
+            lon: r.try_get(7)?,
+            precision_m: r.try_get(8)?,
+            place_name: r.try_get(9)?,
+            country: r.try_get(10)?,
+            country_basis: r.try_get(11)?,
+            location_sensitive: r.try_get(12)?,
+            date_text: r.try_get(13)?,
+            possessor: r.try_get(14)?,
+            acquisition_route: r.try_get(15)?,
+            acquisition_basis: r.try_get(16)?,
+            verification: r.try_get(17)?,
+            merged_into: r.try_get(18)?,
+            notes: r.try_get(19)?,
+            source: r.try_get(20)?,
+            created_at: r.try_get(21)?,
+            created_by: r.try_get(22)?,
+            updated_at: r.try_get(23)?,
+            updated_by: r.try_get(24)?,
+            model: r.try_get(25)?,
+            category: r.try_get(26)?,
+            made_in: r.try_get(27)?,
+            year_made: r.try_get(28)?,
+        }
+    }};
+}
+
+fn invalid(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Invalid(format!("stored {what}: {e}"))
+}
+
+fn parse_opt<T: std::str::FromStr>(what: &str, v: &Option<String>) -> Result<Option<T>, StoreError>
+where
+    T::Err: std::fmt::Display,
+{
+    v.as_deref()
+        .map(|s| s.parse::<T>().map_err(|e| invalid(what, e)))
+        .transpose()
+}
+
+/// A marking row: position, script, text, transliteration, symbol, legibility.
+type MarkingRow = (String, String, String, Option<String>, Option<String>, String);
+
+fn marking_from_row(r: MarkingRow) -> Result<Marking, StoreError> {
+    let (position, script, text, transliteration, symbol, mask) = r;
+    let mut m = Marking::with_mask(
+        position
+            .parse::<MarkingPosition>()
+            .map_err(|e| invalid("marking", e))?,
+        script.parse::<Script>().map_err(|e| invalid("marking", e))?,
+        &text,
+        Some(&mask),
+    )
+    .map_err(|e| invalid("marking", e))?;
+    m.transliteration = transliteration;
+    m.symbol = parse_opt::<EnclosingSymbol>("marking symbol", &symbol)?;
+    Ok(m)
+}
+
+/// The stored columns of an item's content, from a draft.
+fn item_cells(d: &ItemDraft) -> Vec<(&'static str, Cell)> {
+    let place = d.place.as_ref();
+    vec![
+        ("description", Cell::from(d.description.clone())),
+        ("lat", Cell::from(place.and_then(|p| p.lat))),
+        ("lon", Cell::from(place.and_then(|p| p.lon))),
+        (
+            "precision_m",
+            Cell::from(place.and_then(|p| p.precision_m).map(i64::from)),
+        ),
+        ("place_name", Cell::from(place.and_then(|p| p.name.clone()))),
+        ("country", Cell::from(place.and_then(|p| p.country.clone()))),
+        (
+            "country_basis",
+            Cell::from(d.country_basis.map(|b| b.as_str().to_string())),
+        ),
+        ("location_sensitive", Cell::from(d.location_sensitive)),
+        ("date_text", Cell::from(d.date.map(|x| x.to_string()))),
+        ("date_first", Cell::from(d.date.map(|x| ymd(x.earliest())))),
+        ("date_last", Cell::from(d.date.map(|x| ymd(x.latest())))),
+        (
+            "possessor",
+            Cell::from(d.possessor.as_ref().map(|p| p.to_string())),
+        ),
+        (
+            "acquisition_route",
+            Cell::from(d.acquisition.as_ref().map(|a| a.route.as_str().to_string())),
+        ),
+        (
+            "acquisition_basis",
+            Cell::from(d.acquisition.as_ref().map(|a| a.basis.as_str().to_string())),
+        ),
+        ("notes", Cell::from(d.notes.clone())),
+    ]
+}
+
+fn ymd((y, m, d): (i32, u8, u8)) -> String {
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The audit record of an item's content.
+fn draft_json(reference: &str, d: &ItemDraft) -> serde_json::Value {
+    let mut v = serde_json::to_value(d).unwrap_or(serde_json::Value::Null);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("reference".into(), json!(reference));
+    }
+    v
+}
+
+/// Writes that need the generic transaction: inserting an item's markings and identification.
+async fn insert_markings<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    item_id: &str,
+    markings: &[Marking],
+) -> Result<(), StoreError>
+where
+    DB: BindValues,
+    for<'c> &'c mut <DB as sqlx::Database>::Connection: sqlx::Executor<'c, Database = DB>,
+    <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+{
+    let rows = markings
+        .iter()
+        .enumerate()
+        .map(|(n, m)| {
+            vec![
+                Cell::from(item_id),
+                Cell::Int(Some(n as i64 + 1)),
+                Cell::from(m.position.as_str()),
+                Cell::from(m.script.as_str()),
+                Cell::from(m.text.as_str()),
+                Cell::from(m.transliteration.clone()),
+                Cell::from(m.symbol.map(|s| s.as_str().to_string())),
+                Cell::from(m.mask()),
+            ]
+        })
+        .collect();
+    insert_rows(
+        tx,
+        "markings",
+        &[
+            "item_id",
+            "n",
+            "position",
+            "script",
+            "text",
+            "transliteration",
+            "symbol",
+            "legibility",
+        ],
+        rows,
+        OnConflict::Fail,
+    )
+    .await?;
+    Ok(())
+}
+
+async fn insert_identification<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    by: &Identity,
+    item_id: &str,
+    i: &IdentificationDraft,
+    id: String,
+) -> Result<String, StoreError>
+where
+    DB: BindValues,
+    for<'c> &'c mut <DB as sqlx::Database>::Connection: sqlx::Executor<'c, Database = DB>,
+    <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+{
+    insert_rows(
+        tx,
+        "identifications",
+        &[
+            "id",
+            "item_id",
+            "model_id",
+            "model",
+            "category",
+            "country_of_manufacture",
+            "year_of_manufacture",
+            "basis",
+            "by_name",
+            "at",
+            "origin",
+            "notes",
+        ],
+        vec![vec![
+            Cell::from(id.as_str()),
+            Cell::from(item_id),
+            Cell::from(i.model.as_ref().map(|m| m.id.to_string())),
+            Cell::from(i.model.as_ref().map(|m| m.designation.clone())),
+            Cell::from(i.model.as_ref().and_then(|m| m.category.clone())),
+            Cell::from(i.country_of_manufacture.clone()),
+            Cell::from(i.year_of_manufacture.map(|y| y.to_string())),
+            Cell::from(i.basis.as_str()),
+            Cell::from(by.name()),
+            Cell::from(now()),
+            Cell::from("analyst_decision"),
+            Cell::from(i.notes.clone()),
+        ]],
+        OnConflict::Fail,
+    )
+    .await?;
+    Ok(id)
+}
+
+async fn add_author<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    item_ids: &[String],
+    by: &Identity,
+) -> Result<(), StoreError>
+where
+    DB: BindValues,
+    for<'c> &'c mut <DB as sqlx::Database>::Connection: sqlx::Executor<'c, Database = DB>,
+    <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+{
+    let rows = item_ids
+        .iter()
+        .map(|id| vec![Cell::from(id.as_str()), Cell::from(by.name())])
+        .collect();
+    insert_rows(
+        tx,
+        "item_authors",
+        &["item_id", "user_name"],
+        rows,
+        OnConflict::Ignore,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Inserts new items (their rows, markings, identifications and author) in the caller's
+/// transaction. `numbered_from` is the next automatic reference number.
+async fn insert_items<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    by: &Identity,
+    investigation_id: &str,
+    drafts: &[(String, &ItemDraft, Option<String>)],
+) -> Result<Vec<String>, StoreError>
+where
+    DB: BindValues,
+    for<'c> &'c mut <DB as sqlx::Database>::Connection: sqlx::Executor<'c, Database = DB>,
+    <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+{
+    let at = now();
+    let mut ids = Vec::with_capacity(drafts.len());
+    let mut rows = Vec::with_capacity(drafts.len());
+    let mut columns: Vec<&str> = vec!["id", "investigation_id", "ref", "verification", "identification_id"];
+    for (n, (reference, d, content)) in drafts.iter().enumerate() {
+        let id = Id::new_random().to_string();
+        let ident = d.identification.as_ref().map(|_| Id::new_random().to_string());
+        let cells = item_cells(d);
+        if n == 0 {
+            columns.extend(cells.iter().map(|(c, _)| *c));
+            columns.extend([
+                "source",
+                "content_sha256",
+                "created_at",
+                "created_by",
+                "updated_at",
+                "updated_by",
+            ]);
+        }
+        let mut row = vec![
+            Cell::from(id.as_str()),
+            Cell::from(investigation_id),
+            Cell::from(reference.as_str()),
+            Cell::from(VerificationStatus::Unverified.as_str()),
+            Cell::from(ident.clone()),
+        ];
+        row.extend(cells.into_iter().map(|(_, v)| v));
+        row.extend([
+            Cell::from(d.source.as_str()),
+            Cell::from(content.clone()),
+            Cell::from(at.as_str()),
+            Cell::from(by.name()),
+            Cell::from(at.as_str()),
+            Cell::from(by.name()),
+        ]);
+        rows.push(row);
+        ids.push((id, ident));
+    }
+    insert_rows(tx, "items", &columns, rows, OnConflict::Fail).await?;
+    for ((id, ident), (_, d, _)) in ids.iter().zip(drafts) {
+        insert_markings(tx, id, &d.markings).await?;
+        if let (Some(i), Some(ident)) = (&d.identification, ident) {
+            insert_identification(tx, by, id, i, ident.clone()).await?;
+        }
+    }
+    let ids: Vec<String> = ids.into_iter().map(|(id, _)| id).collect();
+    add_author(tx, &ids, by).await?;
+    Ok(ids)
+}
+
+/// The next automatic reference in an investigation: "item-N" for the smallest N above every
+/// automatic reference there.
+async fn next_reference<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    investigation_id: &str,
+) -> Result<u64, StoreError>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut <DB as sqlx::Database>::Connection: sqlx::Executor<'c, Database = DB>,
+    <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'r> (String,): sqlx::FromRow<'r, DB::Row>,
+{
+    let refs: Vec<(String,)> =
+        sqlx::query_as("SELECT ref FROM items WHERE investigation_id = $1 AND ref LIKE 'item-%'")
+            .bind(investigation_id.to_string())
+            .fetch_all(&mut **tx)
+            .await?;
+    Ok(refs
+        .iter()
+        .filter_map(|(r,)| r.strip_prefix("item-")?.parse::<u64>().ok())
+        .max()
+        .unwrap_or(0)
+        + 1)
+}
+
+/// Finds an item by id, unique id prefix (8+ characters) or reference; `investigation` narrows
+/// the search when a reference is used in several.
+async fn find_item<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    key: &str,
+    investigation: Option<&str>,
+) -> Result<Vec<FoundItem>, StoreError>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut <DB as sqlx::Database>::Connection: sqlx::Executor<'c, Database = DB>,
+    <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> (String, String, String, String, Option<String>, String): sqlx::FromRow<'r, DB::Row>,
+{
+    let key = key.trim();
+    let prefix = if key.len() >= 8
+        && key.len() < 36
+        && key.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+    {
+        format!("{}%", key.to_ascii_lowercase())
+    } else {
+        String::new()
+    };
+    let rows: Vec<(String, String, String, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT i.id, i.investigation_id, v.name, i.ref, i.merged_into, i.verification \
+         FROM items i JOIN investigations v ON v.id = i.investigation_id \
+         WHERE (i.id = $1 OR i.ref = $1 OR i.id LIKE $2) AND (v.name = $3 OR $3 = '')",
+    )
+    .bind(key.to_string())
+    .bind(prefix)
+    .bind(investigation.unwrap_or("").to_string())
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, investigation_id, investigation, reference, merged_into, verification)| {
+                FoundItem {
+                    id,
+                    investigation_id,
+                    investigation,
+                    reference,
+                    merged_into,
+                    verification,
+                }
+            },
+        )
+        .collect())
+}
+
+/// Picks the one item a key names, or says why it cannot. Items in investigations the user is
+/// not a member of are invisible (need-to-know): authorising inside the item's investigation
+/// refuses them with the same message as an unknown key.
+fn one_item(key: &str, found: Vec<FoundItem>) -> Result<FoundItem, StoreError> {
+    match found.len() {
+        0 => Err(StoreError::Input(format!(
+            "there is no item '{key}' in your investigations: `armtrace items list` shows them"
+        ))),
+        1 => Ok(found.into_iter().next().ok_or_else(|| StoreError::Invalid("empty".into()))?),
+        _ => {
+            let mut names: Vec<String> = found
+                .iter()
+                .map(|f| format!("{} in '{}'", f.reference, f.investigation))
+                .collect();
+            names.sort();
+            Err(StoreError::Input(format!(
+                "'{key}' names several items ({}): give --investigation or the item's id",
+                names.join("; ")
+            )))
+        }
+    }
+}
+
+/// Looks up an investigation by name inside a write; unknown and not-a-member look alike.
+pub(crate) async fn investigation_for_write<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    by: &Identity,
+    name: &str,
+    action: Action,
+    resource: Resource,
+) -> Result<String, StoreError>
+where
+    DB: WriteTx,
+    for<'c> &'c mut <DB as sqlx::Database>::Connection: sqlx::Executor<'c, Database = DB>,
+    <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> (String,): sqlx::FromRow<'r, DB::Row>,
+{
+    let id: Option<(String,)> = sqlx::query_as("SELECT id FROM investigations WHERE name = $1")
+        .bind(name.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
+    let unknown = || {
+        StoreError::Input(format!(
+            "there is no investigation '{name}' that you are a member of: `armtrace investigation list` shows yours"
+        ))
+    };
+    let Some((id,)) = id else {
+        authorize(tx, by, action, resource, None).await?;
+        return Err(unknown());
+    };
+    match authorize(tx, by, action, resource, Some((&id, name))).await {
+        Err(StoreError::Access(armtrace_core::access::AccessError::NotMember { .. })) => {
+            Err(unknown())
+        }
+        other => other.map(|_| id),
+    }
+}
+
+/// Authorises `action` on an item found by key, inside its investigation.
+pub(crate) async fn authorize_item<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    by: &Identity,
+    key: &str,
+    investigation: Option<&str>,
+    action: Action,
+) -> Result<FoundItem, StoreError>
+where
+    DB: WriteTx,
+    for<'c> &'c mut <DB as sqlx::Database>::Connection: sqlx::Executor<'c, Database = DB>,
+    <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> (String, String, String, String, Option<String>, String): sqlx::FromRow<'r, DB::Row>,
+{
+    let found = find_item(tx, key, investigation).await?;
+    let item = one_item(key, found)?;
+    match authorize(
+        tx,
+        by,
+        action,
+        Resource::DocumentedItem,
+        Some((&item.investigation_id, &item.investigation)),
+    )
+    .await
+    {
+        Err(StoreError::Access(armtrace_core::access::AccessError::NotMember { .. })) => {
+            one_item(key, vec![])
+        }
+        other => other.map(|_| item),
+    }
+}
+
+/// Everything about one item, read inside the transaction `$tx` (written once, compiled per
+/// backend inside `with_pool!`).
+macro_rules! detail_in {
+    ($tx:ident, $id:expr) => {{
+        let id: &str = $id;
+        let sql = format!("{ITEM_SELECT} WHERE i.id = $1 OR i.merged_into = $1");
+        let raw = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id.to_string())
+            .fetch_all(&mut *$tx)
+            .await?;
+        let mut rows = Vec::with_capacity(raw.len());
+        for r in &raw {
+            rows.push(item_row!(r));
+        }
+        let Some(row) = rows.iter().find(|r| r.id == id).cloned() else {
+            return Err(StoreError::Input(format!("there is no item {id}")));
+        };
+        let mut markings: HashMap<String, Vec<Marking>> = HashMap::new();
+        let marks: Vec<MarkingRow> = sqlx::query_as(
+            "SELECT position, script, text, transliteration, symbol, legibility FROM markings WHERE item_id = $1 ORDER BY n",
+        )
+        .bind(id.to_string())
+        .fetch_all(&mut *$tx)
+        .await?;
+        markings.insert(
+            id.to_string(),
+            marks.into_iter().map(marking_from_row).collect::<Result<_, _>>()?,
+        );
+        let by_id: HashMap<&str, &ItemRow> = rows.iter().map(|r| (r.id.as_str(), r)).collect();
+        let mut s = summary(&row, &markings, &by_id, Tier::Confidential)?;
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let authors: Vec<(String,)> =
+            sqlx::query_as("SELECT user_name FROM item_authors WHERE item_id = $1 ORDER BY user_name")
+                .bind(id.to_string())
+                .fetch_all(&mut *$tx)
+                .await?;
+        let idents: Vec<IdentificationRow> = sqlx::query_as(
+            "SELECT id, model, category, country_of_manufacture, year_of_manufacture, basis, by_name, at, origin, notes \
+             FROM identifications WHERE item_id = $1 ORDER BY at DESC, id DESC",
+        )
+        .bind(id.to_string())
+        .fetch_all(&mut *$tx)
+        .await?;
+        let reviews: Vec<(String, String, String, String, String)> = sqlx::query_as(
+            "SELECT from_status, to_status, reason, by_name, at FROM reviews WHERE record_id = $1 ORDER BY at, id",
+        )
+        .bind(id.to_string())
+        .fetch_all(&mut *$tx)
+        .await?;
+        let mut evidence_links = Vec::new();
+        for sid in &ids {
+            let links: Vec<LinkRow> = sqlx::query_as(
+                "SELECT e.id, e.sha256, e.media_type, e.original_name, l.anchor, l.start_ms, l.end_ms, l.x, l.y, l.width, l.height \
+                 FROM evidence_links l JOIN evidence e ON e.id = l.evidence_id WHERE l.item_id = $1 ORDER BY l.added_at, l.n",
+            )
+            .bind(sid.clone())
+            .fetch_all(&mut *$tx)
+            .await?;
+            let sighting = by_id.get(sid.as_str()).map(|r| r.reference.clone()).unwrap_or_default();
+            for l in links {
+                evidence_links.push(link_from_row(l, &sighting)?);
+            }
+        }
+        s.sightings = rows.len() as u64;
+        s.evidence = {
+            let mut e: Vec<&Id> = evidence_links.iter().map(|l| &l.evidence).collect();
+            e.sort();
+            e.dedup();
+            e.len() as u64
+        };
+        let mut merged_sightings: Vec<String> = rows
+            .iter()
+            .filter(|r| r.id != id)
+            .map(|r| r.reference.clone())
+            .collect();
+        merged_sightings.sort_by(|a, b| collate(a, b));
+        ItemDetail {
+            summary: s,
+            tier: Tier::Confidential,
+            notes: row.notes.clone(),
+            source: row.source.clone(),
+            created_at: row.created_at.clone(),
+            created_by: row.created_by.clone(),
+            updated_at: row.updated_at.clone(),
+            updated_by: row.updated_by.clone(),
+            authors: authors.into_iter().map(|(a,)| a).collect(),
+            identifications: idents
+                .into_iter()
+                .map(|r| identification_from_row(r, row.identification_id.as_deref()))
+                .collect::<Result<_, _>>()?,
+            merged_sightings,
+            evidence_links,
+            reviews: reviews
+                .into_iter()
+                .map(|(from, to, reason, by, at)| {
+                    Ok(Review {
+                        from: from.parse().map_err(|e| invalid("review", e))?,
+                        to: to.parse().map_err(|e| invalid("review", e))?,
+                        reason,
+                        by,
+                        at,
+                    })
+                })
+                .collect::<Result<_, StoreError>>()?,
+        }
+    }};
+}
+
+impl Store {
+    /// Creates one documented item in `investigation` (by name). Needs `write documented_item`
+    /// and membership. Returns the new item's reference.
+    pub async fn add_item(
+        &self,
+        by: &Identity,
+        investigation: &str,
+        draft: &ItemDraft,
+    ) -> Result<String, StoreError> {
+        draft.validate().map_err(StoreError::Input)?;
+        let reference = with_pool!(self, p => {
+            let mut tx = p.begin_locked().await?;
+            let inv = investigation_for_write(&mut tx, by, investigation, Action::Write, Resource::DocumentedItem).await?;
+            let reference = match &draft.reference {
+                Some(r) => {
+                    let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM items WHERE investigation_id = $1 AND ref = $2")
+                        .bind(&inv).bind(r).fetch_one(&mut *tx).await?;
+                    if taken > 0 {
+                        return Err(StoreError::Input(format!(
+                            "investigation '{investigation}' already has an item '{r}': choose another reference, or edit that one with `armtrace items edit {r}`"
+                        )));
+                    }
+                    r.clone()
+                }
+                None => format!("item-{}", next_reference(&mut tx, &inv).await?),
+            };
+            let ids = insert_items(&mut tx, by, &inv, &[(reference.clone(), draft, None)]).await?;
+            let mut c = change(by, "item.add", "documented_item", ids.first().cloned(), None,
+                Some(draft_json(&reference, draft)));
+            c.investigation = Some(inv.clone());
+            append(&mut tx, c).await?;
+            tx.commit().await?;
+            reference
+        });
+        Ok(reference)
+    }
+
+    /// Imports items into `investigation` in one transaction: all or nothing. An item whose
+    /// reference exists with the same content is left alone (importing a file twice adds
+    /// nothing); one whose content differs is refused, naming its line.
+    pub async fn import_items(
+        &self,
+        by: &Identity,
+        investigation: &str,
+        file: &str,
+        sha256: &str,
+        drafts: &[(u64, ItemDraft)],
+    ) -> Result<ItemImportReport, StoreError> {
+        let report = with_pool!(self, p => {
+            let mut tx = p.begin_locked().await?;
+            let inv = investigation_for_write(&mut tx, by, investigation, Action::Write, Resource::DocumentedItem).await?;
+            let existing: Vec<(String, Option<String>)> = sqlx::query_as(
+                "SELECT ref, content_sha256 FROM items WHERE investigation_id = $1")
+                .bind(&inv).fetch_all(&mut *tx).await?;
+            let existing: HashMap<String, Option<String>> = existing.into_iter().collect();
+            let mut new = Vec::new();
+            let mut unchanged = 0u64;
+            for (line, d) in drafts {
+                let reference = d.reference.clone().ok_or_else(|| StoreError::Input(format!(
+                    "{file}, line {line}, field 'item_ref': every imported item needs its reference")))?;
+                let content = d.content_sha256();
+                match existing.get(&reference) {
+                    Some(Some(c)) if *c == content => unchanged += 1,
+                    Some(_) => return Err(StoreError::Input(format!(
+                        "{file}, line {line}, field 'item_ref': investigation '{investigation}' already has an item '{reference}' with other content: edit it with `armtrace items edit {reference}`, or give this one another reference; nothing was imported"
+                    ))),
+                    None => new.push((reference, d, Some(content))),
+                }
+            }
+            if !new.is_empty() {
+                insert_items(&mut tx, by, &inv, &new).await?;
+            }
+            let mut c = change(by, "item.import", "documented_item", None, None, Some(json!({
+                "file": file, "sha256": sha256, "added": new.len(), "unchanged": unchanged,
+                "references": new.iter().map(|(r, _, _)| r.as_str()).collect::<Vec<_>>(),
+            })));
+            c.investigation = Some(inv.clone());
+            append(&mut tx, c).await?;
+            tx.commit().await?;
+            ItemImportReport { investigation: investigation.to_string(), added: new.len() as u64, unchanged }
+        });
+        Ok(report)
+    }
+
+    /// Replaces an item's content with `draft` (the caller builds it from the current item and
+    /// the changes). A changed identification is recorded as a new identification; a verified
+    /// item goes back to unverified, since what was verified has changed.
+    pub async fn edit_item(
+        &self,
+        by: &Identity,
+        key: &str,
+        investigation: Option<&str>,
+        draft: &ItemDraft,
+    ) -> Result<VerificationStatus, StoreError> {
+        draft.validate().map_err(StoreError::Input)?;
+        let status = with_pool!(self, p => {
+            let mut tx = p.begin_locked().await?;
+            let item = authorize_item(&mut tx, by, key, investigation, Action::Write).await?;
+            let before = detail_in!(tx, &item.id);
+            let reference = draft.reference.clone().unwrap_or_else(|| item.reference.clone());
+            if reference != item.reference {
+                let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM items WHERE investigation_id = $1 AND ref = $2")
+                    .bind(&item.investigation_id).bind(&reference).fetch_one(&mut *tx).await?;
+                if taken > 0 {
+                    return Err(StoreError::Input(format!("investigation '{}' already has an item '{reference}'", item.investigation)));
+                }
+            }
+            let old: VerificationStatus = item.verification.parse().map_err(|e| invalid("verification", e))?;
+            let status = old.after_edit();
+            let cells = item_cells(draft);
+            let mut sets: Vec<String> = cells.iter().enumerate().map(|(i, (c, _))| format!("{c} = ${}", i + 1)).collect();
+            let n = cells.len();
+            sets.push(format!("ref = ${}", n + 1));
+            sets.push(format!("verification = ${}", n + 2));
+            sets.push(format!("updated_at = ${}", n + 3));
+            sets.push(format!("updated_by = ${}", n + 4));
+            let sql = format!("UPDATE items SET {} WHERE id = ${}", sets.join(", "), n + 5);
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (_, v) in cells {
+                q = match v {
+                    Cell::Text(s) => q.bind(s),
+                    Cell::Int(i) => q.bind(i),
+                    Cell::Float(x) => q.bind(x),
+                    Cell::Bool(b) => q.bind(b),
+                };
+            }
+            q.bind(&reference).bind(status.as_str()).bind(now()).bind(by.name()).bind(&item.id)
+                .execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM markings WHERE item_id = $1").bind(&item.id).execute(&mut *tx).await?;
+            insert_markings(&mut tx, &item.id, &draft.markings).await?;
+            let current = before.identifications.iter().find(|i| i.current);
+            let same_identification = match (&draft.identification, current) {
+                (None, None) => true,
+                (Some(d), Some(c)) => d.model.as_ref().map(|m| m.designation.clone()) == c.model
+                    && d.country_of_manufacture == c.country_of_manufacture
+                    && d.year_of_manufacture.map(|y| y.to_string()) == c.year_of_manufacture
+                    && d.basis.as_str() == c.basis,
+                _ => false,
+            };
+            if !same_identification {
+                let ident = match &draft.identification {
+                    Some(i) => Some(insert_identification(&mut tx, by, &item.id, i, Id::new_random().to_string()).await?),
+                    None => None,
+                };
+                sqlx::query("UPDATE items SET identification_id = $1 WHERE id = $2")
+                    .bind(ident).bind(&item.id).execute(&mut *tx).await?;
+            }
+            add_author(&mut tx, std::slice::from_ref(&item.id), by).await?;
+            if status != old {
+                insert_review(&mut tx, &item.investigation_id, "documented_item", &item.id, old, status,
+                    &format!("edited by {} after review: the content that was verified has changed", by.name()), by.name()).await?;
+            }
+            let mut c = change(by, "item.edit", "documented_item", Some(item.id.clone()),
+                Some(serde_json::to_value(&before.summary).unwrap_or_default()),
+                Some(draft_json(&reference, draft)));
+            c.investigation = Some(item.investigation_id.clone());
+            append(&mut tx, c).await?;
+            tx.commit().await?;
+            status
+        });
+        Ok(status)
+    }
+
+    /// Merges sightings of one physical weapon: each of `others` (and any sightings already
+    /// merged into them) points at `keep`, keeping its own markings and evidence. All must be in
+    /// the same investigation. Returns the references merged.
+    pub async fn merge_items(
+        &self,
+        by: &Identity,
+        keep: &str,
+        others: &[String],
+        investigation: Option<&str>,
+    ) -> Result<Vec<String>, StoreError> {
+        let merged = with_pool!(self, p => {
+            let mut tx = p.begin_locked().await?;
+            let mut target = authorize_item(&mut tx, by, keep, investigation, Action::Write).await?;
+            // Merging into a sighting merges into the weapon it belongs to.
+            if let Some(root) = target.merged_into.clone() {
+                target = one_item(&root, find_item(&mut tx, &root, None).await?)?;
+            }
+            let mut merged = Vec::new();
+            for key in others {
+                let other = authorize_item(&mut tx, by, key, Some(&target.investigation), Action::Write).await?;
+                if other.id == target.id || other.merged_into.as_deref() == Some(target.id.as_str()) {
+                    return Err(StoreError::Input(format!("{key} is already {} (or one of its sightings)", target.reference)));
+                }
+                let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM items WHERE merged_into = $1 OR id = $1")
+                    .bind(other.merged_into.as_ref().unwrap_or(&other.id)).fetch_all(&mut *tx).await?;
+                for id in &ids {
+                    if *id == target.id {
+                        continue;
+                    }
+                    sqlx::query("UPDATE items SET merged_into = $1, updated_at = $2, updated_by = $3 WHERE id = $4")
+                        .bind(&target.id).bind(now()).bind(by.name()).bind(id).execute(&mut *tx).await?;
+                }
+                merged.push(other.reference.clone());
+            }
+            let mut c = change(by, "item.merge", "documented_item", Some(target.id.clone()), None,
+                Some(json!({"into": target.reference, "merged": merged})));
+            c.investigation = Some(target.investigation_id.clone());
+            append(&mut tx, c).await?;
+            tx.commit().await?;
+            merged
+        });
+        Ok(merged)
+    }
+
+    /// Separates a sighting that was merged by mistake: it becomes its own weapon again.
+    pub async fn unmerge_item(
+        &self,
+        by: &Identity,
+        key: &str,
+        investigation: Option<&str>,
+    ) -> Result<String, StoreError> {
+        with_pool!(self, p => {
+            let mut tx = p.begin_locked().await?;
+            let item = authorize_item(&mut tx, by, key, investigation, Action::Write).await?;
+            let Some(from) = item.merged_into.clone() else {
+                return Err(StoreError::Input(format!("{} is not merged into another item", item.reference)));
+            };
+            sqlx::query("UPDATE items SET merged_into = NULL, updated_at = $1, updated_by = $2 WHERE id = $3")
+                .bind(now()).bind(by.name()).bind(&item.id).execute(&mut *tx).await?;
+            let mut c = change(by, "item.unmerge", "documented_item", Some(item.id.clone()),
+                Some(json!({"merged_into": from})), Some(json!({"merged_into": null})));
+            c.investigation = Some(item.investigation_id.clone());
+            append(&mut tx, c).await?;
+            tx.commit().await?;
+            Ok(item.reference)
+        })
+    }
+
+    /// Reviews an item: moves its verification status, with a reason. Needs `review
+    /// documented_item` (reviewers, admins) and may not be done by any of the item's authors.
+    pub async fn review_item(
+        &self,
+        by: &Identity,
+        key: &str,
+        investigation: Option<&str>,
+        to: VerificationStatus,
+        reason: &str,
+    ) -> Result<Review, StoreError> {
+        with_pool!(self, p => {
+            let mut tx = p.begin_locked().await?;
+            let item = authorize_item(&mut tx, by, key, investigation, Action::Review).await?;
+            let authors: Vec<String> = sqlx::query_scalar("SELECT user_name FROM item_authors WHERE item_id = $1")
+                .bind(&item.id).fetch_all(&mut *tx).await?;
+            let from: VerificationStatus = item.verification.parse().map_err(|e| invalid("verification", e))?;
+            check_review(&authors, by.name(), from, to, reason).map_err(|e| StoreError::Input(e.to_string()))?;
+            sqlx::query("UPDATE items SET verification = $1 WHERE id = $2")
+                .bind(to.as_str()).bind(&item.id).execute(&mut *tx).await?;
+            let review = insert_review(&mut tx, &item.investigation_id, "documented_item", &item.id, from, to, reason.trim(), by.name()).await?;
+            let mut c = change(by, "item.review", "documented_item", Some(item.id.clone()),
+                Some(json!({"verification": from})), Some(json!({"verification": to, "reason": reason.trim()})));
+            c.investigation = Some(item.investigation_id.clone());
+            append(&mut tx, c).await?;
+            tx.commit().await?;
+            Ok(review)
+        })
+    }
+
+    /// Items the reader may see, filtered; one row per distinct weapon unless `sightings`.
+    /// Sorted by investigation, then reference. In the public tier, sensitive coordinates are
+    /// rounded (see [`public_place`]).
+    pub async fn items(
+        &self,
+        by: &Identity,
+        filter: &ItemFilter,
+        tier: Option<Tier>,
+    ) -> Result<(Tier, Vec<ItemSummary>), StoreError> {
+        let tier = self.tier_for(by, tier).await?;
+        let (rows, markings, links) = self.item_rows(by, filter.investigation.as_deref(), None).await?;
+        let mut sightings: HashMap<&str, u64> = HashMap::new();
+        let mut evidence: HashMap<&str, u64> = HashMap::new();
+        let by_id: HashMap<&str, &ItemRow> = rows.iter().map(|r| (r.id.as_str(), r)).collect();
+        for r in &rows {
+            let root = r.merged_into.as_deref().unwrap_or(&r.id);
+            *sightings.entry(root).or_default() += 1;
+            let n = links.get(r.id.as_str()).copied().unwrap_or(0);
+            *evidence.entry(root).or_default() += n;
+        }
+        let mut out = Vec::new();
+        for r in &rows {
+            if !filter.sightings && r.merged_into.is_some() {
+                continue;
+            }
+            let s = summary(r, &markings, &by_id, tier)?;
+            if !keep(&s, r, filter) {
+                continue;
+            }
+            let root = r.merged_into.as_deref().unwrap_or(&r.id);
+            out.push(ItemSummary {
+                sightings: if r.merged_into.is_some() { 1 } else { sightings.get(root).copied().unwrap_or(1) },
+                evidence: if r.merged_into.is_some() {
+                    links.get(r.id.as_str()).copied().unwrap_or(0)
+                } else {
+                    evidence.get(root).copied().unwrap_or(0)
+                },
+                ..s
+            });
+        }
+        out.sort_by(|a, b| {
+            collate(&a.investigation, &b.investigation).then_with(|| collate(&a.reference, &b.reference))
+        });
+        Ok((tier, out))
+    }
+
+    /// One item with everything about it.
+    pub async fn item(
+        &self,
+        by: &Identity,
+        key: &str,
+        investigation: Option<&str>,
+        tier: Option<Tier>,
+    ) -> Result<ItemDetail, StoreError> {
+        let tier = self.tier_for(by, tier).await?;
+        let visible = self
+            .visible_investigations(by, Action::Read, Resource::DocumentedItem)
+            .await?;
+        let found = with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let found = find_item(&mut tx, key, investigation).await?;
+            tx.commit().await?;
+            found
+        });
+        let found: Vec<FoundItem> = found
+            .into_iter()
+            .filter(|f| visible.as_ref().is_none_or(|v| v.contains(&f.investigation_id)))
+            .collect();
+        let item = one_item(key, found)?;
+        let mut detail = with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let d = detail_in!(tx, &item.id);
+            tx.commit().await?;
+            d
+        });
+        if tier == Tier::Public {
+            if let Some(place) = &detail.summary.place {
+                detail.summary.place = Some(public_place(place, detail.summary.location_sensitive));
+            }
+        }
+        detail.tier = tier;
+        Ok(detail)
+    }
+
+    /// The tier a reader gets: public unless they ask for confidential and may read it.
+    pub(crate) async fn tier_for(&self, by: &Identity, requested: Option<Tier>) -> Result<Tier, StoreError> {
+        match by {
+            Identity::System => Ok(requested.unwrap_or(Tier::Public)),
+            Identity::User(name) => {
+                let user = self.acting_user(name).await?;
+                export_tier(user.role, requested).map_err(StoreError::Input)
+            }
+        }
+    }
+
+    /// Item rows the reader may see (optionally of one investigation, or one item and its
+    /// sightings), with their markings and evidence link counts.
+    async fn item_rows(
+        &self,
+        by: &Identity,
+        investigation: Option<&str>,
+        only: Option<&str>,
+    ) -> Result<(Vec<ItemRow>, HashMap<String, Vec<Marking>>, HashMap<String, u64>), StoreError> {
+        let visible = self
+            .visible_investigations(by, Action::Read, Resource::DocumentedItem)
+            .await?;
+        let (rows, marks, links) = with_pool!(self, p => {
+            let sql = format!(
+                "{ITEM_SELECT} WHERE (v.name = $1 OR $1 = '') AND (i.id = $2 OR i.merged_into = $2 OR $2 = '')"
+            );
+            let raw = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(investigation.unwrap_or(""))
+                .bind(only.unwrap_or(""))
+                .fetch_all(p)
+                .await?;
+            let mut rows = Vec::with_capacity(raw.len());
+            for r in &raw {
+                rows.push(item_row!(r));
+            }
+            let marks: Vec<(String, String, String, String, Option<String>, Option<String>, String)> = sqlx::query_as(
+                "SELECT item_id, position, script, text, transliteration, symbol, legibility FROM markings ORDER BY item_id, n",
+            )
+            .fetch_all(p)
+            .await?;
+            let links: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT item_id, CAST(COUNT(DISTINCT evidence_id) AS BIGINT) FROM evidence_links GROUP BY item_id",
+            )
+            .fetch_all(p)
+            .await?;
+            (rows, marks, links)
+        });
+        let rows: Vec<ItemRow> = rows
+            .into_iter()
+            .filter(|r| visible.as_ref().is_none_or(|v| v.contains(&r.investigation_id)))
+            .collect();
+        let mut markings: HashMap<String, Vec<Marking>> = HashMap::new();
+        for (item, position, script, text, translit, symbol, mask) in marks {
+            markings
+                .entry(item)
+                .or_default()
+                .push(marking_from_row((position, script, text, translit, symbol, mask))?);
+        }
+        let links = links.into_iter().map(|(k, n)| (k, n.max(0) as u64)).collect();
+        Ok((rows, markings, links))
+    }
+}
+
+
+/// id, model, category, country_of_manufacture, year_of_manufacture, basis, by, at, origin, notes
+type IdentificationRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+);
+
+fn identification_from_row(
+    r: IdentificationRow,
+    current: Option<&str>,
+) -> Result<IdentificationRecord, StoreError> {
+    let (id, model, category, country, year, basis, by, at, origin, notes) = r;
+    Ok(IdentificationRecord {
+        current: current == Some(id.as_str()),
+        id: id.parse().map_err(|e| invalid("identification id", e))?,
+        model,
+        category,
+        country_of_manufacture: country,
+        year_of_manufacture: year,
+        basis,
+        by,
+        at,
+        origin,
+        notes,
+    })
+}
+
+/// evidence id, sha256, media type, original name, anchor, start, end, x, y, width, height
+pub(crate) type LinkRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+fn link_from_row(l: LinkRow, sighting: &str) -> Result<ItemEvidence, StoreError> {
+    use armtrace_core::evidence::EvidenceAnchor;
+    let (id, sha256, media_type, original_name, anchor, start, end, x, y, w, h) = l;
+    let u = |v: Option<i64>| v.unwrap_or(0).max(0) as u64;
+    let u32_ = |v: Option<i64>| u32::try_from(v.unwrap_or(0)).unwrap_or(0);
+    let anchor = match anchor.as_str() {
+        "time_code" => EvidenceAnchor::TimeCode {
+            start_ms: u(start),
+            end_ms: end.map(|e| e.max(0) as u64),
+        },
+        "region" => EvidenceAnchor::Region {
+            x: u32_(x),
+            y: u32_(y),
+            width: u32_(w),
+            height: u32_(h),
+        },
+        _ => EvidenceAnchor::Whole,
+    };
+    Ok(ItemEvidence {
+        evidence: id.parse().map_err(|e| invalid("evidence id", e))?,
+        sha256,
+        media_type,
+        original_name,
+        sighting: sighting.to_string(),
+        anchor,
+    })
+}
+
+/// Records a change of verification status.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn insert_review<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    investigation_id: &str,
+    record_kind: &str,
+    record_id: &str,
+    from: VerificationStatus,
+    to: VerificationStatus,
+    reason: &str,
+    by: &str,
+) -> Result<Review, StoreError>
+where
+    DB: BindValues,
+    for<'c> &'c mut <DB as sqlx::Database>::Connection: sqlx::Executor<'c, Database = DB>,
+    <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+{
+    let at = now();
+    insert_rows(
+        tx,
+        "reviews",
+        &[
+            "id",
+            "investigation_id",
+            "record_kind",
+            "record_id",
+            "from_status",
+            "to_status",
+            "reason",
+            "by_name",
+            "at",
+        ],
+        vec![vec![
+            Cell::from(Id::new_random().to_string()),
+            Cell::from(investigation_id),
+            Cell::from(record_kind),
+            Cell::from(record_id),
+            Cell::from(from.as_str()),
+            Cell::from(to.as_str()),
+            Cell::from(reason),
+            Cell::from(by),
+            Cell::from(at.as_str()),
+        ]],
+        OnConflict::Fail,
+    )
+    .await?;
+    Ok(Review {
+        from,
+        to,
+        reason: reason.to_string(),
+        by: by.to_string(),
+        at,
+    })
+}
+
+/// A listing row from a stored item, in `tier`.
+fn summary(
+    r: &ItemRow,
+    markings: &HashMap<String, Vec<Marking>>,
+    by_id: &HashMap<&str, &ItemRow>,
+    tier: Tier,
+) -> Result<ItemSummary, StoreError> {
+    let place = (r.lat.is_some() || r.place_name.is_some() || r.country.is_some()).then(|| Place {
+        lat: r.lat,
+        lon: r.lon,
+        precision_m: r.precision_m.and_then(|p| u32::try_from(p).ok()),
+        name: r.place_name.clone(),
+        country: r.country.clone(),
+    });
+    let place = match (place, tier) {
+        (Some(p), Tier::Public) => Some(public_place(&p, r.location_sensitive)),
+        (p, _) => p,
+    };
+    let acquisition = match (&r.acquisition_route, &r.acquisition_basis) {
+        (Some(route), Some(basis)) => Some(Acquisition {
+            route: route.parse().map_err(|e| invalid("acquisition", e))?,
+            basis: basis.parse().map_err(|e| invalid("acquisition", e))?,
+            event: None,
+        }),
+        _ => None,
+    };
+    Ok(ItemSummary {
+        id: r.id.parse().map_err(|e| invalid("item id", e))?,
+        investigation: r.investigation.clone(),
+        reference: r.reference.clone(),
+        model: r.model.clone(),
+        category: r.category.clone(),
+        description: r.description.clone(),
+        made_in: r.made_in.clone(),
+        year_made: r.year_made.clone(),
+        place,
+        country_basis: parse_opt("country basis", &r.country_basis)?,
+        location_sensitive: r.location_sensitive,
+        date: parse_opt("date", &r.date_text)?,
+        possessor: parse_opt("possessor", &r.possessor)?,
+        acquisition,
+        verification: r.verification.parse().map_err(|e| invalid("verification", e))?,
+        merged_into: r
+            .merged_into
+            .as_deref()
+            .map(|m| by_id.get(m).map(|x| x.reference.clone()).unwrap_or_else(|| m.to_string())),
+        sightings: 1,
+        evidence: 0,
+        markings: markings.get(&r.id).cloned().unwrap_or_default(),
+    })
+}
+
+/// Whether an item passes the filter.
+fn keep(s: &ItemSummary, r: &ItemRow, f: &ItemFilter) -> bool {
+    let eq = |a: &Option<String>, b: &Option<String>| b.is_none() || a == b;
+    eq(&s.made_in, &f.made_in)
+        && f.possessor.as_ref().is_none_or(|p| s.possessor.as_ref() == Some(p))
+        && f.model.as_deref().is_none_or(|m| s.model.as_deref().is_some_and(|x| matches(x, m)))
+        && f.category.as_deref().is_none_or(|c| {
+            s.category.as_deref().is_some_and(|x| x == c || x.starts_with(&format!("{c}.")))
+        })
+        && eq(&r.country, &f.country)
+        && f.place.as_deref().is_none_or(|p| r.place_name.as_deref().is_some_and(|x| matches(x, p)))
+        && f.from.is_none_or(|from| s.date.is_some_and(|d| d.latest() >= from.earliest()))
+        && f.to.is_none_or(|to| s.date.is_some_and(|d| d.earliest() <= to.latest()))
+        && f.status.is_none_or(|st| s.verification == st)
+}
