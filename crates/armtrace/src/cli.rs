@@ -58,6 +58,13 @@ pub enum Command {
     /// Query imported transfers: suppliers, listings, volumes, releases and their differences.
     #[command(subcommand)]
     Transfers(TransfersCommand),
+    /// Documented items: weapons seen in the field or in photos and videos, their markings,
+    /// identification, place, possessor, and verification.
+    #[command(subcommand)]
+    Items(ItemsCommand),
+    /// Evidence files: store them content-addressed, find duplicates, verify the folder.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -313,6 +320,342 @@ pub struct CategoriesArgs {
     /// Only one scheme: un_register, salw, ml, sipri or user.
     #[arg(long, value_name = "SCHEME")]
     pub scheme: Option<String>,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+/// The fields of a documented item, for `items add` and `items edit`.
+#[derive(Debug, Args, Default)]
+pub struct ItemArgs {
+    /// Your reference for the item ("CAR-IS-0012"); armtrace numbers it item-N when absent.
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// The weapon model, a designation or alias from the catalogue (`armtrace models`).
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+    /// What was seen; required for an unidentified item (no --model).
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// Country of manufacture (name or code).
+    #[arg(long, value_name = "COUNTRY")]
+    pub made_in: Option<String>,
+    /// Year of manufacture, YYYY or YYYY-MM.
+    #[arg(long, value_name = "YEAR")]
+    pub year_made: Option<String>,
+    /// What the identification rests on: markings, physical_features, documents,
+    /// expert_opinion, catalogue_rule.
+    #[arg(long, value_name = "BASIS")]
+    pub identified_by: Option<String>,
+    /// Latitude, WGS 84 decimal degrees (the country is resolved from the bundled map).
+    #[arg(long, allow_hyphen_values = true, value_name = "DEG")]
+    pub lat: Option<String>,
+    /// Longitude, WGS 84 decimal degrees.
+    #[arg(long, allow_hyphen_values = true, value_name = "DEG")]
+    pub lon: Option<String>,
+    /// Radius in metres within which the item was.
+    #[arg(long, value_name = "METRES")]
+    pub precision_m: Option<String>,
+    /// A place name.
+    #[arg(long, value_name = "NAME")]
+    pub place: Option<String>,
+    /// The country, when there are no coordinates or to settle a point near a border.
+    #[arg(long, value_name = "COUNTRY")]
+    pub country: Option<String>,
+    /// Exact coordinates are confidential: the public tier shows them rounded to 0.1°.
+    #[arg(long)]
+    pub sensitive_location: bool,
+    /// When it was seen: YYYY, YYYY-MM or YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+    /// Who held it: a country or actor name, actor:KEY, country:CODE or unknown.
+    #[arg(long, value_name = "PARTY")]
+    pub possessor: Option<String>,
+    /// How the possessor got it: looted_from_stocks, captured_in_battle, illicit_trade,
+    /// defection, unknown.
+    #[arg(long, value_name = "ROUTE")]
+    pub acquired: Option<String>,
+    /// How that is known: observed, reported, inferred.
+    #[arg(long, value_name = "BASIS")]
+    pub acquired_basis: Option<String>,
+    /// A marking as POSITION:SCRIPT:TEXT[:MASK], e.g. receiver:latin:56-1?23:...~?.. (`?` for
+    /// each unreadable character; mask `.` clear, `~` uncertain, `?` unreadable). Repeat for
+    /// several markings. Use `items mark` for transliteration and symbol.
+    #[arg(long = "marking", value_name = "MARKING")]
+    pub markings: Vec<String>,
+    /// Free text.
+    #[arg(long, value_name = "TEXT")]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ItemsCommand {
+    /// Document an item in an investigation.
+    Add {
+        /// The investigation's name.
+        #[arg(long, value_name = "NAME")]
+        investigation: String,
+        #[command(flatten)]
+        item: ItemArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Change an item: give only the fields that change. A verified item goes back to
+    /// unverified.
+    Edit {
+        /// The item: its reference, id, or the first 8+ characters of its id.
+        item: String,
+        #[arg(long, value_name = "NAME")]
+        investigation: Option<String>,
+        #[command(flatten)]
+        fields: ItemArgs,
+        /// Make it unidentified (remove the model; give --description).
+        #[arg(long)]
+        unidentified: bool,
+        /// Remove the coordinates (and the country resolved from them).
+        #[arg(long)]
+        clear_coordinates: bool,
+        /// Remove the date.
+        #[arg(long)]
+        clear_date: bool,
+        /// Remove marking N (as numbered by `items show`); repeat for several.
+        #[arg(long, value_name = "N")]
+        remove_marking: Vec<usize>,
+        /// The coordinates are no longer sensitive.
+        #[arg(long, conflicts_with = "sensitive_location")]
+        not_sensitive: bool,
+    },
+    /// Add a marking with all its details to an item.
+    Mark {
+        item: String,
+        #[arg(long, value_name = "NAME")]
+        investigation: Option<String>,
+        /// receiver, barrel, bolt, bolt_carrier, trunnion, dust_cover, magazine, stock, grip,
+        /// slide, frame, sight, tube, packaging, headstamp, other.
+        #[arg(long)]
+        position: String,
+        /// latin, cyrillic, arabic, persian, chinese, korean, hebrew, greek, digits, other.
+        #[arg(long)]
+        script: String,
+        /// The text exactly as read, `?` for each unreadable character.
+        #[arg(long)]
+        text: String,
+        /// Legibility per character: `.` clear, `~` uncertain, `?` unreadable.
+        #[arg(long)]
+        mask: Option<String>,
+        /// Latin transliteration of non-Latin text.
+        #[arg(long)]
+        transliteration: Option<String>,
+        /// Enclosing symbol: triangle, oval, circle, double_circle, rhombus, square, star,
+        /// arrow, arrow_in_triangle, shield, other.
+        #[arg(long)]
+        symbol: Option<String>,
+    },
+    /// Show one item with its markings, identifications, sightings, evidence and reviews.
+    Show {
+        item: String,
+        #[arg(long, value_name = "NAME")]
+        investigation: Option<String>,
+        #[command(flatten)]
+        tier: TierArg,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// List items: one row per distinct weapon (merged sightings count once).
+    List(ItemListArgs),
+    /// Import items from armtrace's native CSV or JSONL item format (see the README).
+    Import {
+        files: Vec<std::path::PathBuf>,
+        #[arg(long, value_name = "NAME")]
+        investigation: String,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Join sightings of one physical weapon: OTHER items become sightings of KEEP.
+    Merge {
+        keep: String,
+        #[arg(required = true)]
+        others: Vec<String>,
+        #[arg(long, value_name = "NAME")]
+        investigation: Option<String>,
+    },
+    /// Undo a merge: the sighting becomes its own weapon again.
+    Unmerge {
+        item: String,
+        #[arg(long, value_name = "NAME")]
+        investigation: Option<String>,
+    },
+    /// Verify, dispute or reject an item (reviewers; never your own work), with a reason.
+    Review {
+        item: String,
+        #[arg(long, value_name = "NAME")]
+        investigation: Option<String>,
+        /// verified, disputed, rejected, or unverified (to reopen).
+        #[arg(long)]
+        status: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct TierArg {
+    /// public (the default: sensitive coordinates rounded, sources' identities left out) or
+    /// confidential (for roles that may read it).
+    #[arg(long, value_name = "TIER")]
+    pub tier: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ItemListArgs {
+    #[arg(long, value_name = "NAME")]
+    pub investigation: Option<String>,
+    /// Country of manufacture.
+    #[arg(long, value_name = "COUNTRY")]
+    pub made_in: Option<String>,
+    #[arg(long, value_name = "PARTY")]
+    pub possessor: Option<String>,
+    /// Text in the model's designation.
+    #[arg(long, value_name = "TEXT")]
+    pub model: Option<String>,
+    /// A category code or name (`salw.sa`, `assault rifle`).
+    #[arg(long, value_name = "CATEGORY")]
+    pub category: Option<String>,
+    /// Country where it was seen.
+    #[arg(long, value_name = "COUNTRY")]
+    pub country: Option<String>,
+    /// Text in the place name.
+    #[arg(long, value_name = "TEXT")]
+    pub place: Option<String>,
+    /// Seen on or after (YYYY, YYYY-MM or YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Seen on or before.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// unverified, verified, disputed, rejected.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// One row per sighting instead of per distinct weapon.
+    #[arg(long)]
+    pub sightings: bool,
+    #[command(flatten)]
+    pub tier: TierArg,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+/// Where the evidence folder is.
+#[derive(Debug, Args)]
+pub struct EvidenceDirArg {
+    /// The evidence folder [env: ARMTRACE_EVIDENCE_DIR; default: beside a SQLite database,
+    /// DB.evidence; required for PostgreSQL].
+    #[arg(long, value_name = "DIR")]
+    pub evidence_dir: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Store files (never modified, addressed by SHA-256) with how they were collected, and link
+    /// them to an item.
+    Add(EvidenceAddArgs),
+    /// List evidence with its collection metadata and EXIF hints.
+    List {
+        #[arg(long, value_name = "NAME")]
+        investigation: Option<String>,
+        /// Only evidence linked to this item (or its sightings).
+        #[arg(long, value_name = "ITEM")]
+        item: Option<String>,
+        #[command(flatten)]
+        tier: TierArg,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Identical files and near-duplicates (re-posted, resized, recompressed) with their
+    /// distance.
+    Dupes {
+        #[arg(long, value_name = "NAME")]
+        investigation: Option<String>,
+        /// Largest Hamming distance between perceptual hashes (of 64 bits) that counts as a
+        /// near-duplicate.
+        #[arg(long, default_value_t = 10)]
+        max_distance: u32,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Re-hash every stored file and report any that changed or went missing.
+    Verify {
+        #[command(flatten)]
+        dir: EvidenceDirArg,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Verify, dispute or reject a piece of evidence (not your own), with a reason.
+    Review {
+        /// The evidence id, or 8+ leading digits of its id or SHA-256.
+        evidence: String,
+        #[arg(long, value_name = "NAME")]
+        investigation: Option<String>,
+        #[arg(long)]
+        status: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Copy evidence files out for sharing; the public tier (default) strips EXIF and other
+    /// metadata and refuses files it cannot strip.
+    Export {
+        /// Evidence ids or 8+ leading digits of their SHA-256.
+        #[arg(required = true)]
+        evidence: Vec<String>,
+        #[arg(long, value_name = "DIR")]
+        out: std::path::PathBuf,
+        #[arg(long, value_name = "NAME")]
+        investigation: Option<String>,
+        #[command(flatten)]
+        tier: TierArg,
+        #[command(flatten)]
+        dir: EvidenceDirArg,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct EvidenceAddArgs {
+    #[arg(required = true)]
+    pub files: Vec<std::path::PathBuf>,
+    /// The item the files show (its reference or id).
+    #[arg(long, value_name = "ITEM")]
+    pub item: Option<String>,
+    /// The investigation, when there is no item (or to pick among items with one reference).
+    #[arg(long, value_name = "NAME")]
+    pub investigation: Option<String>,
+    /// Where the item is in a video: START[-END], as seconds (83.5) or [HH:]MM:SS[.mmm].
+    #[arg(long, value_name = "TIME", conflicts_with = "region")]
+    pub time: Option<String>,
+    /// Where the item is in an image: X,Y,WIDTH,HEIGHT in pixels.
+    #[arg(long, value_name = "X,Y,W,H")]
+    pub region: Option<String>,
+    /// The address the file was collected from.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// The platform it was posted on.
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// The platform's id of the post.
+    #[arg(long)]
+    pub post_id: Option<String>,
+    /// The account that posted it (confidential tier).
+    #[arg(long)]
+    pub uploader: Option<String>,
+    /// When it was retrieved (RFC 3339; default: now).
+    #[arg(long, value_name = "TIME")]
+    pub retrieved_at: Option<String>,
+    /// Who retrieved it (confidential tier; default: you).
+    #[arg(long, value_name = "NAME")]
+    pub retrieved_by: Option<String>,
+    /// An archive copy (e.g. on the Wayback Machine).
+    #[arg(long, value_name = "URL")]
+    pub archive_url: Option<String>,
+    #[command(flatten)]
+    pub dir: EvidenceDirArg,
     #[command(flatten)]
     pub format: FormatArg,
 }
