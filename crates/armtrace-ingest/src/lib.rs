@@ -1,12 +1,14 @@
 //! Importers: SIPRI Arms Transfers Database exports (both export formats, with every quirk) and
 //! armtrace's native CSV/JSONL transfer format. They turn files into domain records, resolving
-//! every supplier and recipient name through the reference data.
+//! every supplier and recipient name through the reference data. `geo` resolves coordinates to
+//! countries from the shipped map.
 //!
 //! Architecture invariants: no SQL and no terminal output here. Parsing is all-or-nothing: a bad
 //! record is an [`IngestError`] naming the file, line and field, and nothing from that file is
 //! returned. Long work reports progress through a callback.
 
 mod error;
+pub mod geo;
 pub mod items;
 pub mod native;
 pub mod sipri;

@@ -49,3 +49,9 @@ pub const SIPRI_IRAQ_IRAN_SUBSET: &[u8] =
 
 /// The file name of the shipped SIPRI subset, as import reports name it.
 pub const SIPRI_IRAQ_IRAN_SUBSET_NAME: &str = "sipri_trade_register_iraq_iran_1970-1990_SUBSET.csv";
+
+/// The world's country borders: Natural Earth 4.1.0 admin-0 at 1:50m as quantized TopoJSON
+/// (npm world-atlas 2.0.2, `data/maps/countries-50m.json`, bytes unchanged). Objects `countries`
+/// (241 features, `id` the ISO 3166 numeric code as a zero-padded string, properties `{name}`)
+/// and `land`. `armtrace_ingest::geo::CountryLocator` reads it.
+pub const COUNTRIES_50M_TOPOJSON: &str = include_str!("../../../data/maps/countries-50m.json");

@@ -237,3 +237,18 @@ fn every_sipri_supplier_and_recipient_resolves() {
         "countries, actors and unknowns all occur: {kinds:?}"
     );
 }
+
+#[test]
+fn shipped_map_is_the_world_atlas_topology() {
+    let v: serde_json::Value = serde_json::from_str(armtrace_refdata::COUNTRIES_50M_TOPOJSON)
+        .unwrap_or_else(|e| panic!("data/maps/countries-50m.json is JSON: {e}"));
+    assert_eq!(v["type"], "Topology");
+    assert!(v["transform"].is_object(), "quantized");
+    let countries = v["objects"]["countries"]["geometries"]
+        .as_array()
+        .map(Vec::len);
+    assert_eq!(countries, Some(241));
+    let licence = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/maps/world-atlas.LICENSE");
+    assert!(licence.is_file(), "the ISC notice ships beside the map");
+}
