@@ -7,6 +7,7 @@
 //! returned. Long work reports progress through a callback.
 
 mod error;
+pub mod evidence;
 pub mod native;
 pub mod sipri;
 mod text;
