@@ -20,6 +20,7 @@ pub mod investigation;
 pub mod item;
 pub mod marking;
 pub mod model;
+pub mod phash;
 pub mod quantity;
 pub mod reference;
 pub mod resolve;

@@ -8,6 +8,7 @@
 //! returned. Long work reports progress through a callback.
 
 mod error;
+pub mod evidence;
 pub mod geo;
 pub mod items;
 pub mod native;
