@@ -1044,3 +1044,52 @@ mod tests {
         }
     }
 }
+
+/// The map with armtrace's country codes: what checking a documented item asks of it.
+#[derive(Debug)]
+pub struct CodedMap {
+    locator: CountryLocator,
+    codes: std::collections::HashMap<MapCountry, String>,
+}
+
+impl CodedMap {
+    /// Codes every map country once, against armtrace's `countries`.
+    pub fn new(locator: CountryLocator, countries: &[Country]) -> CodedMap {
+        let codes = locator
+            .countries()
+            .iter()
+            .filter_map(|m| country_code(m, countries).map(|c| (m.clone(), c)))
+            .collect();
+        CodedMap { locator, codes }
+    }
+
+    /// The armtrace codes of the country containing the point and of those within its
+    /// precision radius. A map country without an armtrace code is named as the map names it
+    /// in `also_possible`, never chosen.
+    pub fn answer(&self, lat: f64, lon: f64, precision_m: Option<u32>) -> crate::items::MapAnswer {
+        let found = self.locator.locate(lat, lon, precision_m);
+        let code = |m: &MapCountry| self.codes.get(m).cloned();
+        let mut also: Vec<String> = found
+            .also_possible
+            .iter()
+            .map(|m| code(m).unwrap_or_else(|| m.name.clone()))
+            .collect();
+        let country = match &found.country {
+            Some(m) => match code(m) {
+                Some(c) => Some(c),
+                None => {
+                    also.push(m.name.clone());
+                    None
+                }
+            },
+            None => None,
+        };
+        also.sort();
+        also.dedup();
+        also.retain(|c| Some(c) != country.as_ref());
+        crate::items::MapAnswer {
+            country,
+            also_possible: also,
+        }
+    }
+}

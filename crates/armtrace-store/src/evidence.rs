@@ -289,7 +289,12 @@ impl Store {
                     Err(StoreError::Input(m)) => return Err(StoreError::Input(m)),
                     Err(e) => return Err(e),
                 };
-                Some(d.evidence_links.iter().map(|l| l.evidence.to_string()).collect())
+                Some(
+                    d.evidence_links
+                        .iter()
+                        .map(|l| l.evidence.to_string())
+                        .collect(),
+                )
             }
         };
         let (rows, links) = with_pool!(self, p => {
@@ -359,7 +364,10 @@ impl Store {
             if visible.as_ref().is_some_and(|v| !v.contains(&inv)) {
                 continue;
             }
-            if item_ids.as_ref().is_some_and(|ids| !ids.contains(&rec.id.to_string())) {
+            if item_ids
+                .as_ref()
+                .is_some_and(|ids| !ids.contains(&rec.id.to_string()))
+            {
                 continue;
             }
             let mut items = by_evidence.remove(&rec.id.to_string()).unwrap_or_default();

@@ -250,7 +250,14 @@ where
 }
 
 /// A marking row: position, script, text, transliteration, symbol, legibility.
-type MarkingRow = (String, String, String, Option<String>, Option<String>, String);
+type MarkingRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+);
 
 fn marking_from_row(r: MarkingRow) -> Result<Marking, StoreError> {
     let (position, script, text, transliteration, symbol, mask) = r;
@@ -258,7 +265,9 @@ fn marking_from_row(r: MarkingRow) -> Result<Marking, StoreError> {
         position
             .parse::<MarkingPosition>()
             .map_err(|e| invalid("marking", e))?,
-        script.parse::<Script>().map_err(|e| invalid("marking", e))?,
+        script
+            .parse::<Script>()
+            .map_err(|e| invalid("marking", e))?,
         &text,
         Some(&mask),
     )
@@ -455,10 +464,19 @@ where
     let at = now();
     let mut ids = Vec::with_capacity(drafts.len());
     let mut rows = Vec::with_capacity(drafts.len());
-    let mut columns: Vec<&str> = vec!["id", "investigation_id", "ref", "verification", "identification_id"];
+    let mut columns: Vec<&str> = vec![
+        "id",
+        "investigation_id",
+        "ref",
+        "verification",
+        "identification_id",
+    ];
     for (n, (reference, d, content)) in drafts.iter().enumerate() {
         let id = Id::new_random().to_string();
-        let ident = d.identification.as_ref().map(|_| Id::new_random().to_string());
+        let ident = d
+            .identification
+            .as_ref()
+            .map(|_| Id::new_random().to_string());
         let cells = item_cells(d);
         if n == 0 {
             columns.extend(cells.iter().map(|(c, _)| *c));
@@ -586,7 +604,10 @@ fn one_item(key: &str, found: Vec<FoundItem>) -> Result<FoundItem, StoreError> {
         0 => Err(StoreError::Input(format!(
             "there is no item '{key}' in your investigations: `armtrace items list` shows them"
         ))),
-        1 => Ok(found.into_iter().next().ok_or_else(|| StoreError::Invalid("empty".into()))?),
+        1 => Ok(found
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::Invalid("empty".into()))?),
         _ => {
             let mut names: Vec<String> = found
                 .iter()
@@ -1048,7 +1069,9 @@ impl Store {
         tier: Option<Tier>,
     ) -> Result<(Tier, Vec<ItemSummary>), StoreError> {
         let tier = self.tier_for(by, tier).await?;
-        let (rows, markings, links) = self.item_rows(by, filter.investigation.as_deref(), None).await?;
+        let (rows, markings, links) = self
+            .item_rows(by, filter.investigation.as_deref(), None)
+            .await?;
         let mut sightings: HashMap<&str, u64> = HashMap::new();
         let mut evidence: HashMap<&str, u64> = HashMap::new();
         let by_id: HashMap<&str, &ItemRow> = rows.iter().map(|r| (r.id.as_str(), r)).collect();
@@ -1069,7 +1092,11 @@ impl Store {
             }
             let root = r.merged_into.as_deref().unwrap_or(&r.id);
             out.push(ItemSummary {
-                sightings: if r.merged_into.is_some() { 1 } else { sightings.get(root).copied().unwrap_or(1) },
+                sightings: if r.merged_into.is_some() {
+                    1
+                } else {
+                    sightings.get(root).copied().unwrap_or(1)
+                },
                 evidence: if r.merged_into.is_some() {
                     links.get(r.id.as_str()).copied().unwrap_or(0)
                 } else {
@@ -1079,7 +1106,8 @@ impl Store {
             });
         }
         out.sort_by(|a, b| {
-            collate(&a.investigation, &b.investigation).then_with(|| collate(&a.reference, &b.reference))
+            collate(&a.investigation, &b.investigation)
+                .then_with(|| collate(&a.reference, &b.reference))
         });
         Ok((tier, out))
     }
@@ -1104,7 +1132,11 @@ impl Store {
         });
         let found: Vec<FoundItem> = found
             .into_iter()
-            .filter(|f| visible.as_ref().is_none_or(|v| v.contains(&f.investigation_id)))
+            .filter(|f| {
+                visible
+                    .as_ref()
+                    .is_none_or(|v| v.contains(&f.investigation_id))
+            })
             .collect();
         let item = one_item(key, found)?;
         let mut detail = with_pool!(self, p => {
@@ -1123,7 +1155,11 @@ impl Store {
     }
 
     /// The tier a reader gets: public unless they ask for confidential and may read it.
-    pub(crate) async fn tier_for(&self, by: &Identity, requested: Option<Tier>) -> Result<Tier, StoreError> {
+    pub(crate) async fn tier_for(
+        &self,
+        by: &Identity,
+        requested: Option<Tier>,
+    ) -> Result<Tier, StoreError> {
         match by {
             Identity::System => Ok(requested.unwrap_or(Tier::Public)),
             Identity::User(name) => {
@@ -1140,7 +1176,14 @@ impl Store {
         by: &Identity,
         investigation: Option<&str>,
         only: Option<&str>,
-    ) -> Result<(Vec<ItemRow>, HashMap<String, Vec<Marking>>, HashMap<String, u64>), StoreError> {
+    ) -> Result<
+        (
+            Vec<ItemRow>,
+            HashMap<String, Vec<Marking>>,
+            HashMap<String, u64>,
+        ),
+        StoreError,
+    > {
         let visible = self
             .visible_investigations(by, Action::Read, Resource::DocumentedItem)
             .await?;
@@ -1171,20 +1214,25 @@ impl Store {
         });
         let rows: Vec<ItemRow> = rows
             .into_iter()
-            .filter(|r| visible.as_ref().is_none_or(|v| v.contains(&r.investigation_id)))
+            .filter(|r| {
+                visible
+                    .as_ref()
+                    .is_none_or(|v| v.contains(&r.investigation_id))
+            })
             .collect();
         let mut markings: HashMap<String, Vec<Marking>> = HashMap::new();
         for (item, position, script, text, translit, symbol, mask) in marks {
-            markings
-                .entry(item)
-                .or_default()
-                .push(marking_from_row((position, script, text, translit, symbol, mask))?);
+            markings.entry(item).or_default().push(marking_from_row((
+                position, script, text, translit, symbol, mask,
+            ))?);
         }
-        let links = links.into_iter().map(|(k, n)| (k, n.max(0) as u64)).collect();
+        let links = links
+            .into_iter()
+            .map(|(k, n)| (k, n.max(0) as u64))
+            .collect();
         Ok((rows, markings, links))
     }
 }
-
 
 /// id, model, category, country_of_manufacture, year_of_manufacture, basis, by, at, origin, notes
 type IdentificationRow = (
@@ -1359,11 +1407,16 @@ fn summary(
         date: parse_opt("date", &r.date_text)?,
         possessor: parse_opt("possessor", &r.possessor)?,
         acquisition,
-        verification: r.verification.parse().map_err(|e| invalid("verification", e))?,
-        merged_into: r
-            .merged_into
-            .as_deref()
-            .map(|m| by_id.get(m).map(|x| x.reference.clone()).unwrap_or_else(|| m.to_string())),
+        verification: r
+            .verification
+            .parse()
+            .map_err(|e| invalid("verification", e))?,
+        merged_into: r.merged_into.as_deref().map(|m| {
+            by_id
+                .get(m)
+                .map(|x| x.reference.clone())
+                .unwrap_or_else(|| m.to_string())
+        }),
         sightings: 1,
         evidence: 0,
         markings: markings.get(&r.id).cloned().unwrap_or_default(),
@@ -1374,14 +1427,24 @@ fn summary(
 fn keep(s: &ItemSummary, r: &ItemRow, f: &ItemFilter) -> bool {
     let eq = |a: &Option<String>, b: &Option<String>| b.is_none() || a == b;
     eq(&s.made_in, &f.made_in)
-        && f.possessor.as_ref().is_none_or(|p| s.possessor.as_ref() == Some(p))
-        && f.model.as_deref().is_none_or(|m| s.model.as_deref().is_some_and(|x| matches(x, m)))
+        && f.possessor
+            .as_ref()
+            .is_none_or(|p| s.possessor.as_ref() == Some(p))
+        && f.model
+            .as_deref()
+            .is_none_or(|m| s.model.as_deref().is_some_and(|x| matches(x, m)))
         && f.category.as_deref().is_none_or(|c| {
-            s.category.as_deref().is_some_and(|x| x == c || x.starts_with(&format!("{c}.")))
+            s.category
+                .as_deref()
+                .is_some_and(|x| x == c || x.starts_with(&format!("{c}.")))
         })
         && eq(&r.country, &f.country)
-        && f.place.as_deref().is_none_or(|p| r.place_name.as_deref().is_some_and(|x| matches(x, p)))
-        && f.from.is_none_or(|from| s.date.is_some_and(|d| d.latest() >= from.earliest()))
-        && f.to.is_none_or(|to| s.date.is_some_and(|d| d.earliest() <= to.latest()))
+        && f.place
+            .as_deref()
+            .is_none_or(|p| r.place_name.as_deref().is_some_and(|x| matches(x, p)))
+        && f.from
+            .is_none_or(|from| s.date.is_some_and(|d| d.latest() >= from.earliest()))
+        && f.to
+            .is_none_or(|to| s.date.is_some_and(|d| d.earliest() <= to.latest()))
         && f.status.is_none_or(|st| s.verification == st)
 }

@@ -172,7 +172,10 @@ pub async fn run(db: Option<String>, who: &Who, cmd: ItemsCommand) -> anyhow::Re
                 if merged.len() == 1 { "" } else { "s" }
             )?;
         }
-        ItemsCommand::Unmerge { item, investigation } => {
+        ItemsCommand::Unmerge {
+            item,
+            investigation,
+        } => {
             let w = Writer::open(db, who, "separating a sighting").await?;
             let result = w
                 .store
@@ -181,10 +184,7 @@ pub async fn run(db: Option<String>, who: &Who, cmd: ItemsCommand) -> anyhow::Re
             let signed = w.finish().await;
             let reference = result?;
             signed?;
-            writeln!(
-                std::io::stdout(),
-                "{reference} is its own weapon again."
-            )?;
+            writeln!(std::io::stdout(), "{reference} is its own weapon again.")?;
         }
         ItemsCommand::Review {
             item,
@@ -231,24 +231,30 @@ fn report_edit(item: &str, status: VerificationStatus, warnings: &[String]) -> a
 }
 
 /// What checking items needs from the database and the shipped map.
-pub(crate) struct Context {
+pub(crate) struct Checks {
     resolver: armtrace_core::resolve::NameResolver,
     models: Vec<armtrace_core::model::WeaponModel>,
-    map: crate::geo::Map,
+    map: armtrace_ingest::geo::CodedMap,
 }
 
-impl Context {
-    pub(crate) async fn load(store: &Store) -> anyhow::Result<Context> {
-        Ok(Context {
+impl Checks {
+    pub(crate) async fn load(store: &Store) -> anyhow::Result<Checks> {
+        Ok(Checks {
             resolver: store.resolver().await?,
             models: store.models(None).await?,
-            map: crate::geo::Map::load(&store.countries(None).await?)?,
+            map: armtrace_ingest::geo::CodedMap::new(
+                armtrace_ingest::geo::CountryLocator::from_topojson(
+                    armtrace_refdata::COUNTRIES_50M_TOPOJSON,
+                )
+                .context("reading the shipped map")?,
+                &store.countries(None).await?,
+            ),
         })
     }
 
     fn with_lookup<T>(&self, f: impl FnOnce(&ItemLookup<'_>) -> T) -> T {
         let map = |lat: f64, lon: f64, precision: Option<u32>| -> MapAnswer {
-            self.map.locate(lat, lon, precision)
+            self.map.answer(lat, lon, precision)
         };
         let lookup = ItemLookup::new(&self.resolver, &self.models, &map);
         f(&lookup)
@@ -323,7 +329,7 @@ async fn add(
     item: ItemArgs,
 ) -> anyhow::Result<(String, Vec<String>)> {
     let fields = fields_from_args(item)?;
-    let cx = Context::load(store).await?;
+    let cx = Checks::load(store).await?;
     let drafted = cx
         .with_lookup(|l| l.draft(&fields, "armtrace items add"))
         .map_err(field_error)?;
@@ -463,7 +469,7 @@ async fn edit(
     }
     f.markings.extend(new.markings);
     f.markings.extend(c.add_marking);
-    let cx = Context::load(store).await?;
+    let cx = Checks::load(store).await?;
     let drafted = cx
         .with_lookup(|l| l.draft(&f, &detail.source))
         .map_err(field_error)?;
@@ -484,24 +490,22 @@ async fn import(
     investigation: &str,
     files: &[std::path::PathBuf],
 ) -> anyhow::Result<Vec<serde_json::Value>> {
-    let cx = Context::load(store).await?;
+    let cx = Checks::load(store).await?;
     let mut reports = Vec::new();
     for path in files {
         let name = path.display().to_string();
-        let bytes = std::fs::read(path)
-            .map_err(|e| UserError(format!("cannot read {name}: {e}")))?;
+        let bytes =
+            std::fs::read(path).map_err(|e| UserError(format!("cannot read {name}: {e}")))?;
         let sha = armtrace_ingest::sha256_hex(&bytes);
         let drafted = cx
             .with_lookup(|l| parse_items(&name, &bytes, l))
             .map_err(|e| UserError(format!("{e}; nothing was imported from {name}")))?;
-        let warnings: Vec<String> = drafted
-            .iter()
-            .flat_map(|d| {
-                d.warnings
-                    .iter()
-                    .map(move |w| format!("{name}, line {}: {w}", d.line))
-            })
-            .collect();
+        let mut warnings = Vec::new();
+        for d in &drafted {
+            for w in &d.warnings {
+                warnings.push(format!("{name}, line {}: {w}", d.line));
+            }
+        }
         let drafts: Vec<(u64, armtrace_core::item::ItemDraft)> =
             drafted.into_iter().map(|d| (d.line, d.draft)).collect();
         let report = store
@@ -564,7 +568,9 @@ async fn list(
             None => Ok(None),
             Some(name) => match resolver.resolve(name) {
                 Ok(Party::Country(code)) => Ok(Some(code)),
-                Ok(other) => Err(UserError(format!("{flag}: '{name}' is {other}, not a country")).into()),
+                Ok(other) => {
+                    Err(UserError(format!("{flag}: '{name}' is {other}, not a country")).into())
+                }
                 Err(e) => Err(UserError(format!("{flag}: {e}")).into()),
             },
         }
@@ -587,15 +593,27 @@ async fn list(
         possessor: a
             .possessor
             .as_deref()
-            .map(|p| resolver.resolve(p).map_err(|e| UserError(format!("--possessor: {e}"))))
+            .map(|p| {
+                resolver
+                    .resolve(p)
+                    .map_err(|e| UserError(format!("--possessor: {e}")))
+            })
             .transpose()?,
         model: a.model.clone(),
         category,
         country: country("--country", &a.country)?,
         place: a.place.clone(),
-        from: a.from.as_deref().map(|d| parse_arg("--from", d)).transpose()?,
+        from: a
+            .from
+            .as_deref()
+            .map(|d| parse_arg("--from", d))
+            .transpose()?,
         to: a.to.as_deref().map(|d| parse_arg("--to", d)).transpose()?,
-        status: a.status.as_deref().map(|s| parse_arg("--status", s)).transpose()?,
+        status: a
+            .status
+            .as_deref()
+            .map(|s| parse_arg("--status", s))
+            .transpose()?,
         sightings: a.sightings,
     };
     let (tier, items) = store.items(by, &filter, tier_of(&a.tier)?).await?;
@@ -611,7 +629,11 @@ async fn list(
             "possessor",
             "acquired",
             "status",
-            if a.sightings { "merged into" } else { "sightings" },
+            if a.sightings {
+                "merged into"
+            } else {
+                "sightings"
+            },
             "evidence",
             "markings",
         ],
@@ -630,9 +652,12 @@ async fn list(
             vec![
                 s.investigation.clone(),
                 s.reference.clone(),
-                s.model
-                    .clone()
-                    .unwrap_or_else(|| format!("unidentified: {}", s.description.clone().unwrap_or_default())),
+                s.model.clone().unwrap_or_else(|| {
+                    format!(
+                        "unidentified: {}",
+                        s.description.clone().unwrap_or_default()
+                    )
+                }),
                 opt(&s.made_in),
                 opt(&s.date),
                 place,
@@ -654,7 +679,10 @@ async fn list(
         })
         .collect();
     listing.notes.push(if a.sightings {
-        format!("{} sightings (merged sightings listed separately).", items.len())
+        format!(
+            "{} sightings (merged sightings listed separately).",
+            items.len()
+        )
     } else {
         format!(
             "{} distinct weapons (sightings of one weapon count once; --sightings lists each).",
@@ -686,9 +714,7 @@ fn show(d: &ItemDetail, format: crate::cli::Format) -> anyhow::Result<()> {
     line(
         &mut out,
         "model",
-        s.model
-            .clone()
-            .unwrap_or_else(|| "unidentified".into()),
+        s.model.clone().unwrap_or_else(|| "unidentified".into()),
     )?;
     line(&mut out, "description", opt(&s.description))?;
     line(&mut out, "made in", opt(&s.made_in))?;
@@ -704,9 +730,20 @@ fn show(d: &ItemDetail, format: crate::cli::Format) -> anyhow::Result<()> {
             format!(
                 "{coords}{}{}",
                 s.country_basis
-                    .map(|b| format!(", country from {}", if b == CountryBasis::Map { "the map" } else { "the investigator" }))
+                    .map(|b| format!(
+                        ", country from {}",
+                        if b == CountryBasis::Map {
+                            "the map"
+                        } else {
+                            "the investigator"
+                        }
+                    ))
                     .unwrap_or_default(),
-                if s.location_sensitive { ", sensitive" } else { "" }
+                if s.location_sensitive {
+                    ", sensitive"
+                } else {
+                    ""
+                }
             )
         },
     )?;
@@ -758,11 +795,16 @@ fn show(d: &ItemDetail, format: crate::cli::Format) -> anyhow::Result<()> {
             if i.current { "* " } else { "  " },
             i.model.clone().unwrap_or_else(|| "unidentified".into()),
             i.year_of_manufacture.clone().unwrap_or_default(),
-            i.country_of_manufacture.clone().unwrap_or_else(|| "?".into()),
+            i.country_of_manufacture
+                .clone()
+                .unwrap_or_else(|| "?".into()),
             i.basis,
             i.by,
             i.at,
-            i.notes.as_ref().map(|n| format!(" ({n})")).unwrap_or_default()
+            i.notes
+                .as_ref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default()
         )?;
     }
     for e in &d.evidence_links {

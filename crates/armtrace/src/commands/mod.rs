@@ -4,9 +4,11 @@
 
 mod audit;
 mod demo;
+mod evidence;
 mod identity;
 mod import;
 mod init;
+mod items;
 mod lists;
 mod transfers;
 
@@ -54,6 +56,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(cmd) => identity::user(cli.db, &who, cmd).await,
         Command::Investigation(cmd) => identity::investigation(cli.db, &who, cmd).await,
         Command::Audit(cmd) => audit::run(cli.db, &who, cmd).await,
+        Command::Items(cmd) => items::run(cli.db, &who, cmd).await,
+        Command::Evidence(cmd) => evidence::run(cli.db, &who, cmd).await,
     }
 }
 
