@@ -1073,13 +1073,14 @@ impl Store {
             .item_rows(by, filter.investigation.as_deref(), None)
             .await?;
         let mut sightings: HashMap<&str, u64> = HashMap::new();
-        let mut evidence: HashMap<&str, u64> = HashMap::new();
+        // Distinct evidence per weapon: one file linked to two sightings counts once.
+        let mut evidence: HashMap<&str, std::collections::HashSet<&str>> = HashMap::new();
         let by_id: HashMap<&str, &ItemRow> = rows.iter().map(|r| (r.id.as_str(), r)).collect();
         for r in &rows {
             let root = r.merged_into.as_deref().unwrap_or(&r.id);
             *sightings.entry(root).or_default() += 1;
-            let n = links.get(r.id.as_str()).copied().unwrap_or(0);
-            *evidence.entry(root).or_default() += n;
+            let e = evidence.entry(root).or_default();
+            e.extend(links.get(&r.id).into_iter().flatten().map(String::as_str));
         }
         let mut out = Vec::new();
         for r in &rows {
@@ -1098,9 +1099,9 @@ impl Store {
                     sightings.get(root).copied().unwrap_or(1)
                 },
                 evidence: if r.merged_into.is_some() {
-                    links.get(r.id.as_str()).copied().unwrap_or(0)
+                    links.get(&r.id).map_or(0, |l| l.len() as u64)
                 } else {
-                    evidence.get(root).copied().unwrap_or(0)
+                    evidence.get(root).map_or(0, |e| e.len() as u64)
                 },
                 ..s
             });
@@ -1180,7 +1181,7 @@ impl Store {
         (
             Vec<ItemRow>,
             HashMap<String, Vec<Marking>>,
-            HashMap<String, u64>,
+            HashMap<String, Vec<String>>,
         ),
         StoreError,
     > {
@@ -1205,8 +1206,8 @@ impl Store {
             )
             .fetch_all(p)
             .await?;
-            let links: Vec<(String, i64)> = sqlx::query_as(
-                "SELECT item_id, CAST(COUNT(DISTINCT evidence_id) AS BIGINT) FROM evidence_links GROUP BY item_id",
+            let links: Vec<(String, String)> = sqlx::query_as(
+                "SELECT DISTINCT item_id, evidence_id FROM evidence_links",
             )
             .fetch_all(p)
             .await?;
@@ -1226,11 +1227,11 @@ impl Store {
                 position, script, text, translit, symbol, mask,
             ))?);
         }
-        let links = links
-            .into_iter()
-            .map(|(k, n)| (k, n.max(0) as u64))
-            .collect();
-        Ok((rows, markings, links))
+        let mut by_item: HashMap<String, Vec<String>> = HashMap::new();
+        for (item, evidence) in links {
+            by_item.entry(item).or_default().push(evidence);
+        }
+        Ok((rows, markings, by_item))
     }
 }
 

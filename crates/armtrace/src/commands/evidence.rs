@@ -139,7 +139,7 @@ fn folder(loc: &Location, arg: &EvidenceDirArg) -> anyhow::Result<EvidenceFolder
             }
         },
     };
-    Ok(EvidenceFolder::open(&dir)?)
+    EvidenceFolder::open(&dir).map_err(|e| UserError(e.to_string()).into())
 }
 
 /// Reads `[HH:]MM:SS[.mmm]` or plain seconds as milliseconds.
@@ -231,6 +231,22 @@ async fn add(db: Option<String>, who: &Who, args: EvidenceAddArgs) -> anyhow::Re
                 "--retrieved-at '{at}': give an RFC 3339 time, e.g. 2014-06-12T09:30:00Z"
             ))
             .into());
+        }
+    }
+    // Every file must be readable before any is stored.
+    for f in &args.files {
+        match std::fs::metadata(f) {
+            Ok(m) if m.is_file() => {}
+            Ok(_) => {
+                return Err(UserError(format!("{} is not a file", f.display())).into());
+            }
+            Err(e) => {
+                return Err(UserError(format!(
+                    "cannot read {}: {e}; nothing was stored",
+                    f.display()
+                ))
+                .into());
+            }
         }
     }
     let loc = location(db.clone())?;
@@ -377,7 +393,12 @@ fn store_files(
                     let r = folder
                         .add(path, now)
                         .map(|(s, f)| (path.clone(), s, f))
-                        .with_context(|| format!("storing {}", path.display()));
+                        .map_err(|e| {
+                            anyhow::Error::from(UserError(format!(
+                                "storing {}: {e}",
+                                path.display()
+                            )))
+                        });
                     if let Ok(mut slots) = slots.lock() {
                         slots[i] = Some(r);
                     }
@@ -652,7 +673,9 @@ fn export(
     // Check every file before writing any, so a refusal leaves nothing behind.
     let mut files = Vec::new();
     for r in &chosen {
-        let bytes = folder.read(&r.sha256)?;
+        let bytes = folder
+            .read(&r.sha256)
+            .map_err(|e| UserError(format!("{e}: run `armtrace evidence verify`")))?;
         let bytes = match tier {
             Tier::Confidential => bytes,
             Tier::Public => strip_metadata(&bytes, &r.media_type).map_err(|e| {
