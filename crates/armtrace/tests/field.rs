@@ -1,0 +1,925 @@
+//! Field documentation through the real binary: documenting items, importing item files,
+//! sightings, the verification workflow, evidence files (stored, deduplicated, verified,
+//! exported without metadata), on a SQLite database in a temporary folder.
+
+mod common;
+
+use common::{Run, armtrace_in, json_in, ok_in, tempdir};
+use image::ImageEncoder;
+use serde_json::Value;
+use std::path::Path;
+
+fn run(dir: &Path, user: &str, args: &[&str]) -> Run {
+    armtrace_in(
+        dir,
+        args,
+        &[("ARMTRACE_DB", "field.db"), ("ARMTRACE_USER", user)],
+    )
+}
+
+fn ok(dir: &Path, user: &str, args: &[&str]) -> String {
+    ok_in(
+        dir,
+        args,
+        &[("ARMTRACE_DB", "field.db"), ("ARMTRACE_USER", user)],
+    )
+}
+
+fn json(dir: &Path, user: &str, args: &[&str]) -> Value {
+    json_in(
+        dir,
+        args,
+        &[("ARMTRACE_DB", "field.db"), ("ARMTRACE_USER", user)],
+    )
+}
+
+/// A database with an investigation "Mosul 2014" whose members are amira (investigator),
+/// rev (reviewer) and vic (viewer); olga (investigator) is not a member.
+fn setup() -> tempfile::TempDir {
+    let dir = tempdir();
+    let d = dir.path();
+    ok_in(d, &["--db", "field.db", "init"], &[]);
+    for (name, role) in [
+        ("amira", "investigator"),
+        ("rev", "reviewer"),
+        ("vic", "viewer"),
+        ("olga", "investigator"),
+    ] {
+        ok(d, "owner", &["user", "add", name, "--role", role]);
+    }
+    ok(d, "amira", &["investigation", "add", "Mosul 2014"]);
+    for m in ["rev", "vic"] {
+        ok(
+            d,
+            "amira",
+            &["investigation", "add-member", "Mosul 2014", m],
+        );
+    }
+    dir
+}
+
+fn add_item(d: &Path, args: &[&str]) -> Run {
+    let mut all = vec!["items", "add", "--investigation", "Mosul 2014"];
+    all.extend_from_slice(args);
+    run(d, "amira", &all)
+}
+
+#[test]
+fn items_are_documented_listed_and_counted_as_distinct_weapons() {
+    let dir = setup();
+    let d = dir.path();
+    let r = add_item(
+        d,
+        &[
+            "--ref",
+            "CAR-1",
+            "--model",
+            "Type 56",
+            "--lat",
+            "36.34",
+            "--lon",
+            "43.13",
+            "--precision-m",
+            "50",
+            "--date",
+            "2014-06",
+            "--possessor",
+            "Islamic State",
+            "--acquired",
+            "captured_in_battle",
+            "--acquired-basis",
+            "reported",
+            "--marking",
+            "receiver:digits:66",
+            "--marking",
+            "receiver:latin:56-1?23:...~?..",
+            "--sensitive-location",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("Documented item CAR-1"), "{}", r.stdout);
+    // Near the Syrian and Turkish borders with a wide radius: warned, resolved to Iraq.
+    let r = add_item(
+        d,
+        &[
+            "--model",
+            "AK-47",
+            "--lat",
+            "37.05",
+            "--lon",
+            "42.37",
+            "--precision-m",
+            "8000",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("Documented item item-1"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "warning: the point is in IRQ on the map, but SYR, TUR are within its precision"
+        ),
+        "{}",
+        r.stdout
+    );
+    ok(
+        d,
+        "amira",
+        &[
+            "items",
+            "add",
+            "--investigation",
+            "Mosul 2014",
+            "--description",
+            "rifle, markings ground off",
+            "--place",
+            "Tal Afar",
+            "--country",
+            "Iraq",
+        ],
+    );
+
+    // Bad input: a clear error naming the field, exit 1, nothing written.
+    for (args, message) in [
+        (
+            vec!["--model", "AK-47", "--lat", "91", "--lon", "43"],
+            "--lat: latitude 91 is out of range: it must be between -90 and 90",
+        ),
+        (
+            vec![
+                "--model",
+                "AK-47",
+                "--lat",
+                "36.3",
+                "--lon",
+                "43.1",
+                "--country",
+                "Syria",
+            ],
+            "--country: the coordinates are in IRQ on the map, not in SYR",
+        ),
+        (
+            vec!["--model", "Blaster 9000"],
+            "--model: 'Blaster 9000' is not in the weapon catalogue",
+        ),
+        (
+            vec!["--possessor", "Islamic State"],
+            "--model: an item needs a model from the catalogue, or a description",
+        ),
+        (
+            vec!["--model", "AK-47", "--marking", "receiver:latin:A?:.."],
+            "--marking-mask: character 2 of 'A?' is '?' but not marked unreadable",
+        ),
+        (
+            vec!["--ref", "CAR-1", "--model", "AK-47"],
+            "already has an item 'CAR-1'",
+        ),
+    ] {
+        let r = add_item(d, &args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(message), "{args:?}:\n{}", r.stderr);
+    }
+
+    ok(d, "amira", &["items", "merge", "CAR-1", "item-1"]);
+    let list = json(d, "vic", &["items", "list", "--format", "json"]);
+    assert_eq!(list["counts"], "distinct weapons");
+    assert_eq!(list["count"], 2, "{list}");
+    let car1 = &list["items"][0];
+    assert_eq!(
+        (car1["reference"].as_str(), car1["sightings"].as_u64()),
+        (Some("CAR-1"), Some(2))
+    );
+    assert_eq!(
+        car1["made_in"], "CHN",
+        "the catalogue's only producer of the Type 56"
+    );
+    assert_eq!(car1["possessor"]["ref"], "isil");
+    // Public tier (the default): the sensitive position is rounded.
+    assert_eq!(
+        (
+            car1["place"]["lat"].as_f64(),
+            car1["place"]["precision_m"].as_u64()
+        ),
+        (Some(36.3), Some(11_000))
+    );
+    let all = json(
+        d,
+        "vic",
+        &["items", "list", "--sightings", "--format", "json"],
+    );
+    assert_eq!(all["count"], 3);
+    // A viewer may not read the confidential tier; an investigator may.
+    let r = run(
+        d,
+        "vic",
+        &["items", "show", "CAR-1", "--tier", "confidential"],
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("may not export the confidential tier"),
+        "{}",
+        r.stderr
+    );
+    let exact = json(
+        d,
+        "amira",
+        &[
+            "items",
+            "show",
+            "CAR-1",
+            "--tier",
+            "confidential",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(exact["place"]["lat"].as_f64(), Some(36.34));
+    assert_eq!(exact["merged_sightings"], serde_json::json!(["item-1"]));
+    assert_eq!(
+        exact["markings"][1]["legibility"],
+        serde_json::json!([
+            "clear",
+            "clear",
+            "clear",
+            "uncertain",
+            "unreadable",
+            "clear",
+            "clear"
+        ])
+    );
+
+    // Filters.
+    for (args, refs) in [
+        (vec!["--made-in", "China"], vec!["CAR-1"]),
+        (vec!["--possessor", "ISIL"], vec!["CAR-1"]),
+        (vec!["--country", "Iraq"], vec!["CAR-1", "item-2"]),
+        (vec!["--place", "tal afar"], vec!["item-2"]),
+        (vec!["--from", "2014-06-15", "--to", "2015"], vec!["CAR-1"]),
+        (vec!["--from", "2015"], vec![]),
+        (vec!["--category", "salw"], vec!["CAR-1"]),
+        (vec!["--model", "type"], vec!["CAR-1"]),
+        (vec!["--status", "verified"], vec![]),
+    ] {
+        let mut a = vec!["items", "list", "--format", "json"];
+        a.extend_from_slice(&args);
+        let got = json(d, "amira", &a);
+        let got: Vec<&str> = got["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i["reference"].as_str())
+            .collect();
+        assert_eq!(got, refs, "{args:?}");
+    }
+
+    // Need-to-know: a non-member sees nothing and cannot write.
+    assert_eq!(
+        json(d, "olga", &["items", "list", "--format", "json"])["count"],
+        0
+    );
+    let r = run(d, "olga", &["items", "show", "CAR-1"]);
+    assert!(
+        r.code == 1
+            && r.stderr
+                .contains("there is no item 'CAR-1' in your investigations"),
+        "{}",
+        r.stderr
+    );
+    let r = run(
+        d,
+        "olga",
+        &[
+            "items",
+            "add",
+            "--investigation",
+            "Mosul 2014",
+            "--model",
+            "AK-47",
+        ],
+    );
+    assert!(
+        r.code == 1
+            && r.stderr
+                .contains("no investigation 'Mosul 2014' that you are a member of"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn the_reviewer_is_never_the_author() {
+    let dir = setup();
+    let d = dir.path();
+    ok(
+        d,
+        "owner",
+        &["investigation", "add-member", "Mosul 2014", "owner"],
+    );
+    ok(
+        d,
+        "owner",
+        &[
+            "items",
+            "add",
+            "--investigation",
+            "Mosul 2014",
+            "--ref",
+            "OWN-1",
+            "--model",
+            "AK-47",
+        ],
+    );
+    let r = run(
+        d,
+        "owner",
+        &[
+            "items", "review", "OWN-1", "--status", "verified", "--reason", "mine",
+        ],
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("owner wrote this record, and the reviewer is never the author"),
+        "{}",
+        r.stderr
+    );
+    let r = run(
+        d,
+        "amira",
+        &[
+            "items", "review", "OWN-1", "--status", "verified", "--reason", "x",
+        ],
+    );
+    assert!(
+        r.code == 1 && r.stderr.contains("may not review documented_item"),
+        "{}",
+        r.stderr
+    );
+    let r = run(
+        d,
+        "rev",
+        &[
+            "items", "review", "OWN-1", "--status", "verified", "--reason", " ",
+        ],
+    );
+    assert!(
+        r.code == 1 && r.stderr.contains("give a reason"),
+        "{}",
+        r.stderr
+    );
+    ok(
+        d,
+        "rev",
+        &[
+            "items",
+            "review",
+            "OWN-1",
+            "--status",
+            "verified",
+            "--reason",
+            "markings and stock match",
+        ],
+    );
+    let r = run(
+        d,
+        "rev",
+        &[
+            "items",
+            "review",
+            "OWN-1",
+            "--status",
+            "unverified",
+            "--reason",
+            "undo",
+        ],
+    );
+    assert!(
+        r.code == 1 && r.stderr.contains("dispute it first"),
+        "{}",
+        r.stderr
+    );
+    // An edit changes what was verified: back to unverified, and the history says why.
+    let out = ok(d, "amira", &["items", "edit", "OWN-1", "--date", "2014-07"]);
+    assert!(out.contains("it is now unverified"), "{out}");
+    let show = json(d, "rev", &["items", "show", "OWN-1", "--format", "json"]);
+    let reviews: Vec<(&str, &str)> = show["reviews"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            (
+                r["to"].as_str().unwrap_or(""),
+                r["by"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(reviews, [("verified", "rev"), ("unverified", "amira")]);
+    assert_eq!(show["authors"], serde_json::json!(["amira", "owner"]));
+    // Every change is in the audit log, and the chain verifies.
+    let audit = ok(d, "owner", &["audit", "verify"]);
+    assert!(audit.contains("OK: the chain is unbroken"), "{audit}");
+}
+
+#[test]
+fn item_files_import_all_or_nothing_and_only_once() {
+    let dir = setup();
+    let d = dir.path();
+    std::fs::write(d.join("items.csv"), "item_ref,model,lat,lon,date,possessor,acquired,acquired_basis,marking_position,marking_script,marking_text,marking_mask\n\
+        CAR-1,Type 56,36.34,43.13,2014-06,Islamic State,captured_in_battle,reported,receiver,digits,66,\n\
+        CAR-1,,,,,,,,receiver,latin,56-1?23,...~?..\n\
+        CAR-2,AK-47,,,2015,,,,,,,\n").unwrap_or_else(|e| panic!("{e}"));
+    let first = json(
+        d,
+        "amira",
+        &[
+            "items",
+            "import",
+            "items.csv",
+            "--investigation",
+            "Mosul 2014",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        (first[0]["added"].as_u64(), first[0]["unchanged"].as_u64()),
+        (Some(2), Some(0))
+    );
+    let again = json(
+        d,
+        "amira",
+        &[
+            "items",
+            "import",
+            "items.csv",
+            "--investigation",
+            "Mosul 2014",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        (again[0]["added"].as_u64(), again[0]["unchanged"].as_u64()),
+        (Some(0), Some(2))
+    );
+    // The same items as JSONL are recognised as the same.
+    std::fs::write(
+        d.join("items.jsonl"),
+        "{\"item_ref\":\"CAR-2\",\"model\":\"AK-47\",\"date\":\"2015\"}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let j = json(
+        d,
+        "amira",
+        &[
+            "items",
+            "import",
+            "items.jsonl",
+            "--investigation",
+            "Mosul 2014",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(j[0]["unchanged"], 1);
+    for (name, text, message) in [
+        (
+            "bad.csv",
+            "item_ref,model\nCAR-9,AK-47\nCAR-10,Nope\n",
+            "bad.csv, line 3, field 'model': 'Nope' is not in the weapon catalogue",
+        ),
+        (
+            "bad2.csv",
+            "item_ref,model,lat,lon\nCAR-9,AK-47,95,1\n",
+            "bad2.csv, line 2, field 'lat': latitude 95 is out of range",
+        ),
+        (
+            "changed.csv",
+            "item_ref,model\nCAR-9,AK-47\nCAR-2,Type 56\n",
+            "changed.csv, line 3, field 'item_ref': investigation 'Mosul 2014' already has an item 'CAR-2' with other content",
+        ),
+    ] {
+        std::fs::write(d.join(name), text).unwrap_or_else(|e| panic!("{e}"));
+        let r = run(
+            d,
+            "amira",
+            &["items", "import", name, "--investigation", "Mosul 2014"],
+        );
+        assert_eq!(r.code, 1, "{name}: {}", r.stderr);
+        assert!(r.stderr.contains(message), "{name}:\n{}", r.stderr);
+    }
+    let list = json(d, "amira", &["items", "list", "--format", "json"]);
+    let refs: Vec<&str> = list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["reference"].as_str())
+        .collect();
+    assert_eq!(
+        refs,
+        ["CAR-1", "CAR-2"],
+        "nothing of a refused file was written"
+    );
+}
+
+/// A synthetic photo: smooth shapes and noise; `seed` picks the scene.
+fn scene(w: u32, h: u32, seed: u32) -> image::RgbImage {
+    image::RgbImage::from_fn(w, h, |x, y| {
+        let (fx, fy, s) = (
+            f64::from(x) / f64::from(w),
+            f64::from(y) / f64::from(h),
+            f64::from(seed),
+        );
+        let v = |k: f64| {
+            (128.0 + 90.0 * ((fx * (4.0 + s) + k).sin() * (fy * (3.0 + s) - k).cos()))
+                .clamp(0.0, 255.0) as u8
+        };
+        image::Rgb([v(0.0), v(1.0), v(2.0)])
+    })
+}
+
+fn jpeg(img: &image::RgbImage, quality: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+        .write_image(
+            img.as_raw(),
+            img.width(),
+            img.height(),
+            image::ExtendedColorType::Rgb8,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    out
+}
+
+/// `jpeg` with an EXIF segment giving a camera and a GPS position (and an impossible date).
+fn with_exif(jpeg: &[u8]) -> Vec<u8> {
+    let ascii = |tag, s: &str| exif::Field {
+        tag,
+        ifd_num: exif::In::PRIMARY,
+        value: exif::Value::Ascii(vec![s.as_bytes().to_vec()]),
+    };
+    let r = |num, denom| exif::Rational { num, denom };
+    let fields = [
+        ascii(exif::Tag::Make, "Phone Maker"),
+        ascii(exif::Tag::Model, "Model X"),
+        ascii(exif::Tag::DateTimeOriginal, "2099:01:01 00:00:00"),
+        exif::Field {
+            tag: exif::Tag::GPSLatitude,
+            ifd_num: exif::In::PRIMARY,
+            value: exif::Value::Rational(vec![r(36, 1), r(20, 1), r(0, 1)]),
+        },
+        ascii(exif::Tag::GPSLatitudeRef, "N"),
+        exif::Field {
+            tag: exif::Tag::GPSLongitude,
+            ifd_num: exif::In::PRIMARY,
+            value: exif::Value::Rational(vec![r(43, 1), r(8, 1), r(0, 1)]),
+        },
+        ascii(exif::Tag::GPSLongitudeRef, "E"),
+    ];
+    let mut w = exif::experimental::Writer::new();
+    for f in &fields {
+        w.push_field(f);
+    }
+    let mut block = std::io::Cursor::new(Vec::new());
+    w.write(&mut block, false).unwrap_or_else(|e| panic!("{e}"));
+    let mut payload = b"Exif\0\0".to_vec();
+    payload.extend(block.into_inner());
+    let mut out = jpeg[..2].to_vec();
+    out.extend([0xFF, 0xE1]);
+    out.extend(((payload.len() + 2) as u16).to_be_bytes());
+    out.extend(payload);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+#[test]
+fn evidence_is_stored_once_deduplicated_verified_and_exported_without_metadata() {
+    let dir = setup();
+    let d = dir.path();
+    ok(
+        d,
+        "amira",
+        &[
+            "items",
+            "add",
+            "--investigation",
+            "Mosul 2014",
+            "--ref",
+            "CAR-1",
+            "--model",
+            "AK-47",
+        ],
+    );
+    ok(
+        d,
+        "amira",
+        &[
+            "items",
+            "add",
+            "--investigation",
+            "Mosul 2014",
+            "--ref",
+            "CAR-2",
+            "--model",
+            "AK-47",
+        ],
+    );
+    let photo = scene(640, 480, 1);
+    let original = with_exif(&jpeg(&photo, 92));
+    std::fs::write(d.join("photo.jpg"), &original).unwrap_or_else(|e| panic!("{e}"));
+    let small = image::imageops::resize(&photo, 320, 240, image::imageops::FilterType::Triangle);
+    std::fs::write(d.join("repost.jpg"), jpeg(&small, 60)).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(d.join("other.jpg"), jpeg(&scene(640, 480, 7), 90))
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(d.join("broken.jpg"), &original[..original.len() / 3])
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let added = json(
+        d,
+        "amira",
+        &[
+            "evidence",
+            "add",
+            "photo.jpg",
+            "repost.jpg",
+            "broken.jpg",
+            "--item",
+            "CAR-1",
+            "--time",
+            "1:23-1:30",
+            "--url",
+            "https://t.me/example/123",
+            "--platform",
+            "telegram",
+            "--post-id",
+            "123",
+            "--uploader",
+            "some_channel",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(added.as_array().map(Vec::len), Some(3));
+    let warnings = added[0]["warnings"].to_string();
+    assert!(
+        warnings.contains("capture time is later than now"),
+        "impossible EXIF is flagged: {warnings}"
+    );
+    assert!(
+        added[2]["warnings"]
+            .to_string()
+            .contains("damaged or truncated"),
+        "{}",
+        added[2]
+    );
+    // Stored content-addressed, read-only, byte for byte.
+    let sha = added[0]["sha256"].as_str().unwrap_or_default().to_string();
+    let stored = d
+        .join("field.db.evidence/sha256")
+        .join(&sha[..2])
+        .join(&sha);
+    assert_eq!(
+        std::fs::read(&stored).ok().as_deref(),
+        Some(original.as_slice())
+    );
+    // The same file again, for the second item: no second record, just the link.
+    let again = json(
+        d,
+        "amira",
+        &[
+            "evidence",
+            "add",
+            "photo.jpg",
+            "other.jpg",
+            "--item",
+            "CAR-2",
+            "--region",
+            "10,20,100,50",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(again[0]["already_recorded"], true);
+
+    let public = json(d, "vic", &["evidence", "list", "--format", "json"]);
+    let photo_rec = public["evidence"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e["sha256"] == sha.as_str())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(photo_rec["exif_camera"], "Phone Maker Model X");
+    assert_eq!(
+        photo_rec["exif_gps"],
+        Value::Null,
+        "the public tier leaves out EXIF positions"
+    );
+    assert_eq!(
+        photo_rec["collection"]["uploader"],
+        Value::Null,
+        "and uploaders"
+    );
+    assert_eq!(photo_rec["items"], serde_json::json!(["CAR-1", "CAR-2"]));
+    let confidential = json(
+        d,
+        "amira",
+        &[
+            "evidence",
+            "list",
+            "--tier",
+            "confidential",
+            "--format",
+            "json",
+        ],
+    );
+    let c = confidential["evidence"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e["sha256"] == sha.as_str())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(c["collection"]["uploader"], "some_channel");
+    assert!(
+        c["exif_gps"][0]
+            .as_f64()
+            .is_some_and(|lat| (lat - 36.333).abs() < 0.01),
+        "{c}"
+    );
+
+    // The repost (resized, recompressed) is a near-duplicate; the other scene is not.
+    let dupes = json(d, "vic", &["evidence", "dupes", "--format", "json"]);
+    let pairs: Vec<(String, String)> = dupes["pairs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let mut names = [
+                p["a"]["original_name"].as_str().unwrap_or("").to_string(),
+                p["b"]["original_name"].as_str().unwrap_or("").to_string(),
+            ];
+            names.sort();
+            (names[0].clone(), names[1].clone())
+        })
+        .collect();
+    assert!(
+        pairs.contains(&("photo.jpg".into(), "repost.jpg".into())),
+        "{dupes}"
+    );
+    assert!(
+        !pairs
+            .iter()
+            .any(|(a, b)| a == "other.jpg" || b == "other.jpg"),
+        "{dupes}"
+    );
+
+    // Public export strips the metadata; the confidential export is the original.
+    ok(
+        d,
+        "amira",
+        &["evidence", "export", &sha[..12], "--out", "public"],
+    );
+    let exported = std::fs::read(d.join("public").join(format!("{sha}.jpg"))).unwrap_or_default();
+    assert!(
+        !exported.is_empty() && !exported.windows(6).any(|w| w == b"Exif\0\0"),
+        "EXIF stripped"
+    );
+    assert!(
+        image::load_from_memory(&exported).is_ok(),
+        "still a valid JPEG"
+    );
+    ok(
+        d,
+        "amira",
+        &[
+            "evidence",
+            "export",
+            &sha[..12],
+            "--out",
+            "conf",
+            "--tier",
+            "confidential",
+        ],
+    );
+    assert_eq!(
+        std::fs::read(d.join("conf").join(format!("{sha}.jpg")))
+            .ok()
+            .as_deref(),
+        Some(original.as_slice())
+    );
+
+    // Review: never by the person who added it (an investigator cannot review at all).
+    let r = run(
+        d,
+        "amira",
+        &[
+            "evidence",
+            "review",
+            &sha[..12],
+            "--status",
+            "verified",
+            "--reason",
+            "mine",
+        ],
+    );
+    assert!(
+        r.code == 1 && r.stderr.contains("may not review evidence"),
+        "{}",
+        r.stderr
+    );
+    ok(
+        d,
+        "rev",
+        &[
+            "evidence",
+            "review",
+            &sha[..12],
+            "--status",
+            "verified",
+            "--reason",
+            "geolocated and chronolocated",
+        ],
+    );
+
+    // Verify finds a changed and a missing file, and fails.
+    assert!(
+        ok(d, "vic", &["evidence", "verify"])
+            .contains("All evidence files are present and unchanged")
+    );
+    let mut perms = std::fs::metadata(&stored)
+        .map(|m| m.permissions())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(perms.readonly(), "stored evidence is read-only");
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&stored, perms).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&stored, b"tampered").unwrap_or_else(|e| panic!("{e}"));
+    let other_sha = again[1]["sha256"].as_str().unwrap_or_default().to_string();
+    std::fs::remove_file(
+        d.join("field.db.evidence/sha256")
+            .join(&other_sha[..2])
+            .join(&other_sha),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let r = run(d, "vic", &["evidence", "verify"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains(&format!("CHANGED  {sha}")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(&format!("MISSING  {other_sha}")),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stderr.contains("1 missing, 1 changed"), "{}", r.stderr);
+
+    // Bad input.
+    for (args, message) in [
+        (
+            vec!["evidence", "add", "nothere.jpg", "--item", "CAR-1"],
+            "cannot read nothere.jpg",
+        ),
+        (
+            vec![
+                "evidence",
+                "add",
+                "other.jpg",
+                "--item",
+                "CAR-1",
+                "--time",
+                "2:00-1:00",
+            ],
+            "the end is before the start",
+        ),
+        (
+            vec![
+                "evidence",
+                "add",
+                "other.jpg",
+                "--item",
+                "CAR-1",
+                "--region",
+                "1,2,0,4",
+            ],
+            "--region '1,2,0,4'",
+        ),
+        (
+            vec![
+                "evidence",
+                "add",
+                "other.jpg",
+                "--investigation",
+                "Mosul 2014",
+                "--time",
+                "3",
+            ],
+            "give --item",
+        ),
+    ] {
+        let r = run(d, "amira", &args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(message), "{args:?}:\n{}", r.stderr);
+    }
+}
