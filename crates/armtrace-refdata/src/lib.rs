@@ -12,7 +12,7 @@ pub use load::{RefDataError, category_index, load, sipri_description_categories}
 
 /// The version of the shipped reference data, recorded in the database by `armtrace init`.
 /// Bump it whenever a file under `data/` changes.
-pub const REFERENCE_VERSION: &str = "2026.11.29";
+pub const REFERENCE_VERSION: &str = "2026.11.29.2";
 
 /// One embedded file: its path under `data/` and its text.
 pub(crate) struct Embedded {
