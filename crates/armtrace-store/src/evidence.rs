@@ -410,14 +410,23 @@ impl Store {
                 .fetch_all(&mut *tx).await?;
             let unknown = || StoreError::Input(format!(
                 "there is no evidence '{key}' in your investigations: `armtrace evidence list` shows it (give the id or at least 8 digits of the SHA-256)"));
-            let (id, inv_id, inv, status, added_by) = match rows.len() {
+            // The role first; then only the user's own investigations' records count, so that the
+            // same file in another investigation is neither in the way nor revealed.
+            authorize(&mut tx, by, Action::Review, Resource::Evidence, None).await?;
+            let mut mine = Vec::new();
+            for row in rows {
+                match authorize(&mut tx, by, Action::Review, Resource::Evidence, Some((&row.1, &row.2))).await {
+                    Err(StoreError::Access(AccessError::NotMember { .. })) => {}
+                    other => {
+                        other?;
+                        mine.push(row);
+                    }
+                }
+            }
+            let (id, inv_id, _, status, added_by) = match mine.len() {
                 0 => return Err(unknown()),
-                1 => rows.into_iter().next().ok_or_else(unknown)?,
+                1 => mine.into_iter().next().ok_or_else(unknown)?,
                 _ => return Err(StoreError::Input(format!("'{key}' names several pieces of evidence: give more digits, or --investigation"))),
-            };
-            match authorize(&mut tx, by, Action::Review, Resource::Evidence, Some((&inv_id, &inv))).await {
-                Err(StoreError::Access(AccessError::NotMember { .. })) => return Err(unknown()),
-                other => other?,
             };
             let from: VerificationStatus = status.parse().map_err(|e| invalid("verification", e))?;
             check_review(&[added_by], by.name(), from, to, reason).map_err(|e| StoreError::Input(e.to_string()))?;

@@ -673,22 +673,29 @@ where
     for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'r> (String, String, String, String, Option<String>, String): sqlx::FromRow<'r, DB::Row>,
 {
-    let found = find_item(tx, key, investigation).await?;
-    let item = one_item(key, found)?;
-    match authorize(
-        tx,
-        by,
-        action,
-        Resource::DocumentedItem,
-        Some((&item.investigation_id, &item.investigation)),
-    )
-    .await
-    {
-        Err(StoreError::Access(armtrace_core::access::AccessError::NotMember { .. })) => {
-            one_item(key, vec![])
+    // The role first, so that a refusal reads the same whether the key exists or not; then the
+    // items in investigations the user is not a member of are left out before the key is
+    // settled, so that neither "not found" nor "names several items" reveals them.
+    authorize(tx, by, action, Resource::DocumentedItem, None).await?;
+    let mut mine = Vec::new();
+    for item in find_item(tx, key, investigation).await? {
+        match authorize(
+            tx,
+            by,
+            action,
+            Resource::DocumentedItem,
+            Some((&item.investigation_id, &item.investigation)),
+        )
+        .await
+        {
+            Err(StoreError::Access(armtrace_core::access::AccessError::NotMember { .. })) => {}
+            other => {
+                other?;
+                mine.push(item);
+            }
         }
-        other => other.map(|_| item),
     }
+    one_item(key, mine)
 }
 
 /// Everything about one item, read inside the transaction `$tx` (written once, compiled per
@@ -721,6 +728,14 @@ macro_rules! detail_in {
         );
         let by_id: HashMap<&str, &ItemRow> = rows.iter().map(|r| (r.id.as_str(), r)).collect();
         let mut s = summary(&row, &markings, &by_id, Tier::Confidential)?;
+        // A sighting names the weapon it was merged into by its reference, as listings do.
+        if let Some(root) = &row.merged_into {
+            let reference: Option<String> = sqlx::query_scalar("SELECT ref FROM items WHERE id = $1")
+                .bind(root.clone())
+                .fetch_optional(&mut *$tx)
+                .await?;
+            s.merged_into = reference.or_else(|| Some(root.clone()));
+        }
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
         let authors: Vec<(String,)> =
             sqlx::query_as("SELECT user_name FROM item_authors WHERE item_id = $1 ORDER BY user_name")
@@ -1146,10 +1161,10 @@ impl Store {
             tx.commit().await?;
             d
         });
-        if tier == Tier::Public {
-            if let Some(place) = &detail.summary.place {
-                detail.summary.place = Some(public_place(place, detail.summary.location_sensitive));
-            }
+        if tier == Tier::Public
+            && let Some(place) = &detail.summary.place
+        {
+            detail.summary.place = Some(public_place(place, detail.summary.location_sensitive));
         }
         detail.tier = tier;
         Ok(detail)
@@ -1201,11 +1216,18 @@ impl Store {
             for r in &raw {
                 rows.push(item_row!(r));
             }
-            let marks: Vec<(String, String, String, String, Option<String>, Option<String>, String)> = sqlx::query_as(
+            let raw = sqlx::query(
                 "SELECT item_id, position, script, text, transliteration, symbol, legibility FROM markings ORDER BY item_id, n",
             )
             .fetch_all(p)
             .await?;
+            let mut marks: Vec<(String, MarkingRow)> = Vec::with_capacity(raw.len());
+            for r in &raw {
+                marks.push((
+                    r.try_get(0)?,
+                    (r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?),
+                ));
+            }
             let links: Vec<(String, String)> = sqlx::query_as(
                 "SELECT DISTINCT item_id, evidence_id FROM evidence_links",
             )
@@ -1222,10 +1244,8 @@ impl Store {
             })
             .collect();
         let mut markings: HashMap<String, Vec<Marking>> = HashMap::new();
-        for (item, position, script, text, translit, symbol, mask) in marks {
-            markings.entry(item).or_default().push(marking_from_row((
-                position, script, text, translit, symbol, mask,
-            ))?);
+        for (item, m) in marks {
+            markings.entry(item).or_default().push(marking_from_row(m)?);
         }
         let mut by_item: HashMap<String, Vec<String>> = HashMap::new();
         for (item, evidence) in links {

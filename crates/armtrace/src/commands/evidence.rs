@@ -225,13 +225,13 @@ fn anchor(args: &EvidenceAddArgs) -> anyhow::Result<EvidenceAnchor> {
 /// Stores each file in the folder (both cores), then records them all in one transaction.
 async fn add(db: Option<String>, who: &Who, args: EvidenceAddArgs) -> anyhow::Result<()> {
     let anchor = anchor(&args)?;
-    if let Some(at) = &args.retrieved_at {
-        if !looks_like_rfc3339(at) {
-            return Err(UserError(format!(
-                "--retrieved-at '{at}': give an RFC 3339 time, e.g. 2014-06-12T09:30:00Z"
-            ))
-            .into());
-        }
+    if let Some(at) = &args.retrieved_at
+        && !looks_like_rfc3339(at)
+    {
+        return Err(UserError(format!(
+            "--retrieved-at '{at}': give an RFC 3339 time, e.g. 2014-06-12T09:30:00Z"
+        ))
+        .into());
     }
     // Every file must be readable before any is stored.
     for f in &args.files {
@@ -360,13 +360,23 @@ async fn add(db: Option<String>, who: &Who, args: EvidenceAddArgs) -> anyhow::Re
 
 fn looks_like_rfc3339(s: &str) -> bool {
     let b = s.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
     b.len() >= 20
+        && digits(0..4)
+        && digits(5..7)
+        && digits(8..10)
+        && digits(11..13)
+        && digits(14..16)
+        && digits(17..19)
         && b[4] == b'-'
         && b[7] == b'-'
         && (b[10] == b'T' || b[10] == b't')
         && b[13] == b':'
         && b[16] == b':'
-        && (s.ends_with('Z') || s.ends_with('z') || s[19..].contains(['+', '-']))
+        && (s.ends_with('Z')
+            || s.ends_with('z')
+            || s.get(19..).is_some_and(|rest| rest.contains(['+', '-'])))
 }
 
 type Stored = (PathBuf, StoredFile, FileFacts);
@@ -725,6 +735,15 @@ fn export(
     Ok(())
 }
 
+/// The current time as RFC 3339 UTC.
+fn now_rfc3339() -> String {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    armtrace_core::audit::utc_timestamp(ms)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -746,13 +765,19 @@ mod tests {
         assert_eq!(time_text(3_723_250), "1:02:03.250");
         assert_eq!(time_text(83_000), "1:23.000");
     }
-}
 
-/// The current time as RFC 3339 UTC.
-fn now_rfc3339() -> String {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
-    armtrace_core::audit::utc_timestamp(ms)
+    #[test]
+    fn retrieval_times() {
+        for (text, ok) in [
+            ("2014-06-12T09:30:00Z", true),
+            ("2014-06-12T09:30:00.5+03:00", true),
+            ("2014-06-12 09:30:00Z", false),
+            ("2014-06-12T09:30:00", false),
+            ("yesterday", false),
+            ("2014-06-1éT09:30:00Zé", false),
+            ("", false),
+        ] {
+            assert_eq!(looks_like_rfc3339(text), ok, "{text}");
+        }
+    }
 }
