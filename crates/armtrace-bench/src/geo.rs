@@ -8,6 +8,7 @@ use armtrace_ingest::geo::CountryLocator;
 use std::time::{Duration, Instant};
 
 pub fn run(points: usize) -> anyhow::Result<()> {
+    anyhow::ensure!(points > 0, "give a number of points above 0");
     let map = armtrace_refdata::COUNTRIES_50M_TOPOJSON;
     let mut builds = Vec::new();
     let mut locator = None;
