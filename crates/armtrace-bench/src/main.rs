@@ -7,6 +7,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // A benchmark's job is to print figures.
 
+mod geo;
 mod register;
 mod scale;
 
@@ -22,7 +23,10 @@ const HELP: &str = "usage: armtrace-bench <benchmark>
                      `sqlite3 .import` and psql `\\copy` of the same CSV; then time the queries
                      (suppliers of one recipient, volumes filtered to one recipient or supplier:
                      p50/p95 over 50 runs; unfiltered volumes by year against the same GROUP BY in
-                     the sqlite3 shell). DIR keeps the files (default: a temporary directory).";
+                     the sqlite3 shell). DIR keeps the files (default: a temporary directory).
+  geo [POINTS]       build the country locator from the shipped 1:50m map, then locate POINTS
+                     random points (default 100 000; p50/p95 per lookup, exact and with a 10 km
+                     radius) against a scan of every polygon without the R-tree";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -32,6 +36,13 @@ fn main() -> anyhow::Result<()> {
     rt.block_on(async {
         match args.first().map(String::as_str) {
             Some("register") => register::run().await,
+            Some("geo") => {
+                let points: usize = args
+                    .get(1)
+                    .and_then(|s| s.replace('_', "").parse().ok())
+                    .unwrap_or(100_000);
+                geo::run(points)
+            }
             Some("native") => {
                 let rows: u64 = args
                     .get(1)

@@ -204,7 +204,7 @@ impl CountryLocator {
             .collect();
         if let Some(radius) = precision_m.filter(|r| *r > 0).map(f64::from) {
             let window = Window::around(lat, radius);
-            for envelope in window.envelopes(lon) {
+            for envelope in window.envelopes(lat, lon) {
                 for b in self.tree.locate_in_envelope_intersecting(envelope) {
                     let part = &self.parts[b.part];
                     if Some(part.country) == country || others.contains(&part.country) {
@@ -419,8 +419,8 @@ impl Window {
 
     /// The R-tree boxes to search: the window at the point's longitude and one turn either way
     /// (parts lie within [-180, 540)).
-    fn envelopes(&self, lon: f64) -> Vec<AABB<[f64; 2]>> {
-        let (lat0, lat1) = (-90.0 - self.dlat, 90.0 + self.dlat);
+    fn envelopes(&self, lat: f64, lon: f64) -> Vec<AABB<[f64; 2]>> {
+        let (lat0, lat1) = (lat - self.dlat, lat + self.dlat);
         if self.dlon >= 180.0 {
             return vec![AABB::from_corners([-540.0, lat0], [540.0, lat1])];
         }
