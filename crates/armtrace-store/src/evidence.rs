@@ -442,27 +442,44 @@ impl Store {
         })
     }
 
-    /// Every stored file the database refers to, as (SHA-256, size), for `evidence verify`.
-    /// Needs `read evidence`; reads across all investigations, since the folder is shared.
-    pub async fn evidence_files(&self, by: &Identity) -> Result<Vec<(String, u64)>, StoreError> {
-        if let Identity::User(name) = by {
-            let user = self.acting_user(name).await?;
-            armtrace_core::access::check(
-                &user,
-                Action::Read,
-                Resource::Evidence,
-                armtrace_core::access::Scope::Global,
-                None,
-            )?;
-        }
-        let rows: Vec<(String, i64)> = with_pool!(self, p => {
-            sqlx::query_as("SELECT DISTINCT sha256, size FROM evidence ORDER BY sha256")
+    /// The stored files `by` may check, as (SHA-256, size), for `evidence verify`, and whether
+    /// that is every file the database refers to. Admins (and the system) check the whole
+    /// folder; other readers only the files of their investigations, so need-to-know holds.
+    pub async fn evidence_files(
+        &self,
+        by: &Identity,
+    ) -> Result<(Vec<(String, u64)>, bool), StoreError> {
+        let visible = match by {
+            Identity::System => None,
+            Identity::User(name) => {
+                let user = self.acting_user(name).await?;
+                if user.role == armtrace_core::access::Role::Admin {
+                    armtrace_core::access::check(
+                        &user,
+                        Action::Read,
+                        Resource::Evidence,
+                        armtrace_core::access::Scope::Global,
+                        None,
+                    )?;
+                    None
+                } else {
+                    self.visible_investigations(by, Action::Read, Resource::Evidence)
+                        .await?
+                }
+            }
+        };
+        let rows: Vec<(String, i64, String)> = with_pool!(self, p => {
+            sqlx::query_as("SELECT sha256, size, investigation_id FROM evidence ORDER BY sha256")
                 .fetch_all(p)
                 .await?
         });
-        Ok(rows
+        let complete = visible.is_none();
+        let mut files: Vec<(String, u64)> = rows
             .into_iter()
-            .map(|(s, n)| (s, n.max(0) as u64))
-            .collect())
+            .filter(|(_, _, inv)| visible.as_ref().is_none_or(|v| v.contains(inv)))
+            .map(|(s, n, _)| (s, n.max(0) as u64))
+            .collect();
+        files.dedup();
+        Ok((files, complete))
     }
 }

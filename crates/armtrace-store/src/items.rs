@@ -314,6 +314,14 @@ fn item_cells(d: &ItemDraft) -> Vec<(&'static str, Cell)> {
     ]
 }
 
+/// The content hash of an item as stored under `reference`: a record imported later with the
+/// same reference and content is recognised as already there.
+fn content_of(reference: &str, d: &ItemDraft) -> String {
+    let mut d = d.clone();
+    d.reference = Some(reference.to_string());
+    d.content_sha256()
+}
+
 fn ymd((y, m, d): (i32, u8, u8)) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
@@ -769,6 +777,8 @@ macro_rules! detail_in {
                 evidence_links.push(link_from_row(l, &sighting)?);
             }
         }
+        // One order on every backend: by sighting, then by file.
+        evidence_links.sort_by(|a, b| a.sighting.cmp(&b.sighting).then_with(|| a.sha256.cmp(&b.sha256)));
         s.sightings = rows.len() as u64;
         s.evidence = {
             let mut e: Vec<&Id> = evidence_links.iter().map(|l| &l.evidence).collect();
@@ -840,7 +850,8 @@ impl Store {
                 }
                 None => format!("item-{}", next_reference(&mut tx, &inv).await?),
             };
-            let ids = insert_items(&mut tx, by, &inv, &[(reference.clone(), draft, None)]).await?;
+            let content = content_of(&reference, draft);
+            let ids = insert_items(&mut tx, by, &inv, &[(reference.clone(), draft, Some(content))]).await?;
             let mut c = change(by, "item.add", "documented_item", ids.first().cloned(), None,
                 Some(draft_json(&reference, draft)));
             c.investigation = Some(inv.clone());
@@ -874,7 +885,7 @@ impl Store {
             for (line, d) in drafts {
                 let reference = d.reference.clone().ok_or_else(|| StoreError::Input(format!(
                     "{file}, line {line}, field 'item_ref': every imported item needs its reference")))?;
-                let content = d.content_sha256();
+                let content = content_of(&reference, d);
                 match existing.get(&reference) {
                     Some(Some(c)) if *c == content => unchanged += 1,
                     Some(_) => return Err(StoreError::Input(format!(
@@ -930,7 +941,8 @@ impl Store {
             sets.push(format!("verification = ${}", n + 2));
             sets.push(format!("updated_at = ${}", n + 3));
             sets.push(format!("updated_by = ${}", n + 4));
-            let sql = format!("UPDATE items SET {} WHERE id = ${}", sets.join(", "), n + 5);
+            sets.push(format!("content_sha256 = ${}", n + 5));
+            let sql = format!("UPDATE items SET {} WHERE id = ${}", sets.join(", "), n + 6);
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (_, v) in cells {
                 q = match v {
@@ -940,7 +952,8 @@ impl Store {
                     Cell::Bool(b) => q.bind(b),
                 };
             }
-            q.bind(&reference).bind(status.as_str()).bind(now()).bind(by.name()).bind(&item.id)
+            q.bind(&reference).bind(status.as_str()).bind(now()).bind(by.name())
+                .bind(content_of(&reference, draft)).bind(&item.id)
                 .execute(&mut *tx).await?;
             sqlx::query("DELETE FROM markings WHERE item_id = $1").bind(&item.id).execute(&mut *tx).await?;
             insert_markings(&mut tx, &item.id, &draft.markings).await?;

@@ -182,7 +182,7 @@ async fn store_scenario_gives_the_same_answers_on_every_backend() {
         categories: I II III IV V VI VII VII.b salw.lw salw.lw.at_gun salw.lw.at_missile_rocket salw.lw.grenade_launcher salw.lw.hmg salw.lw.mortar salw.lw.recoilless_rifle salw.sa salw.sa.assault_rifle salw.sa.lmg salw.sa.lmg.gpmg salw.sa.revolver_pistol salw.sa.rifle_carbine salw.sa.smg ML1 ML2 ML3 ML4 ML5 ML6 ML7 ML8 ML9 ML10 ML11 ML12 ML13 ML14 ML15 ML16 ML17 ML18 ML19 ML20 ML21 ML22 sipri.air_defence sipri.aircraft sipri.armoured_vehicles sipri.artillery sipri.asw sipri.engines sipri.missiles sipri.naval_weapons sipri.other sipri.satellites sipri.sensors sipri.ships
         first embargo: Southern Rhodesia Some("1966")
         factory codes: 21
-        actors: 61
+        actors: 62
     "#]]
     .assert_eq(&sqlite.lines().filter(|l| !l.starts_with("all countries")).map(|l| format!("{l}\n")).collect::<String>());
     for (backend, t) in &transcripts[1..] {

@@ -65,7 +65,8 @@ pub async fn run(db: Option<String>, who: &Who, cmd: EvidenceCommand) -> anyhow:
             let store = open(db).await?;
             let files = store.evidence_files(&by).await;
             store.close().await;
-            verify(&folder, files?, format.format)
+            let (files, complete) = files?;
+            verify(&folder, files, complete, format.format)
         }
         EvidenceCommand::Review {
             evidence,
@@ -496,9 +497,15 @@ fn dupes(records: &[EvidenceRecord], max_distance: u32, format: Format) -> anyho
         b: &'a EvidenceRecord,
     }
     let mut pairs: Vec<Pair<'_>> = Vec::new();
-    for (i, a) in records.iter().enumerate() {
-        for b in &records[i + 1..] {
-            if a.sha256 == b.sha256 {
+    // Identical files: one SHA-256 recorded more than once (in several investigations).
+    let mut by_sha: std::collections::BTreeMap<&str, Vec<&EvidenceRecord>> =
+        std::collections::BTreeMap::new();
+    for r in records {
+        by_sha.entry(r.sha256.as_str()).or_default().push(r);
+    }
+    for same in by_sha.values() {
+        for (j, a) in same.iter().enumerate() {
+            for b in &same[j + 1..] {
                 pairs.push(Pair {
                     kind: "identical",
                     distance: 0,
@@ -575,12 +582,22 @@ fn dupes(records: &[EvidenceRecord], max_distance: u32, format: Format) -> anyho
     print(&listing, format)
 }
 
+/// `complete`: the files are every file the database records, so others in the folder are
+/// reported as not recorded (only then can they be told apart from other investigations' files).
 fn verify(
     folder: &EvidenceFolder,
     files: Vec<(String, u64)>,
+    complete: bool,
     format: Format,
 ) -> anyhow::Result<()> {
-    let report = folder.verify(files, Orphans::Report);
+    let report = folder.verify(
+        files,
+        if complete {
+            Orphans::Report
+        } else {
+            Orphans::Ignore
+        },
+    );
     let mut out = std::io::stdout().lock();
     if format == Format::Json {
         serde_json::to_writer_pretty(
@@ -605,10 +622,15 @@ fn verify(
     } else {
         writeln!(
             out,
-            "Re-hashed {} files ({} bytes) in {}.",
+            "Re-hashed {} files ({} bytes) in {}{}.",
             report.checked,
             report.bytes,
-            folder.root().display()
+            folder.root().display(),
+            if complete {
+                ""
+            } else {
+                ": the files of your investigations (an admin checks the whole folder)"
+            }
         )?;
         for m in &report.missing {
             writeln!(out, "MISSING  {m}")?;
