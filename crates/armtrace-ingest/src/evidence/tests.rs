@@ -1,3 +1,5 @@
+//! Tests of the evidence folder, file inspection and metadata stripping, on synthetic images.
+
 use super::*;
 use armtrace_core::phash::hamming;
 use image::ImageEncoder;
