@@ -26,7 +26,7 @@ fn shipped_data_loads_with_expected_sizes() {
         s.factory_codes.len(),
         s.embargoes.len()
     );
-    expect_test::expect!["countries 287 (historic 36), actors 61, aliases 153, categories 56, models 45, factory codes 21, embargoes 29"]
+    expect_test::expect!["countries 287 (historic 36), actors 62, aliases 159, categories 56, models 45, factory codes 21, embargoes 29"]
         .assert_eq(&summary);
     for scheme in [
         CategoryScheme::UnRegister,
