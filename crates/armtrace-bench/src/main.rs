@@ -7,6 +7,8 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // A benchmark's job is to print figures.
 
+mod evidence;
+mod phash;
 mod register;
 mod scale;
 
@@ -22,7 +24,13 @@ const HELP: &str = "usage: armtrace-bench <benchmark>
                      `sqlite3 .import` and psql `\\copy` of the same CSV; then time the queries
                      (suppliers of one recipient, volumes filtered to one recipient or supplier:
                      p50/p95 over 50 runs; unfiltered volumes by year against the same GROUP BY in
-                     the sqlite3 shell). DIR keeps the files (default: a temporary directory).";
+                     the sqlite3 shell). DIR keeps the files (default: a temporary directory).
+  phash [N]          near-duplicate search over N synthetic random 64-bit perceptual hashes
+                     (default 1000000): build time, then p50/p95 per query at thresholds 8, 10
+                     and 12 bits for the multi-index HashIndex against a linear scan and a BK-tree
+  evidence [N] [DIR] inspect + put N synthetic 12 MP phone JPEGs (default 1000, ~4 GB of disk)
+                     into a fresh evidence folder on all cores, against `sha256sum` of the same
+                     files; then verify. DIR keeps the files (default: a temporary directory).";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -39,12 +47,23 @@ fn main() -> anyhow::Result<()> {
                     .unwrap_or(100_000);
                 scale::run(rows, args.get(2).map(std::path::PathBuf::from)).await
             }
+            Some("phash") => phash::run(count(args.get(1), 1_000_000)),
+            Some("evidence") => evidence::run(
+                count(args.get(1), 1_000),
+                args.get(2).map(std::path::PathBuf::from),
+            ),
             _ => {
                 println!("{HELP}");
                 Ok(())
             }
         }
     })
+}
+
+/// A count argument (`1_000_000` or `1000000`), or the default.
+fn count(arg: Option<&String>, default: usize) -> usize {
+    arg.and_then(|s| s.replace('_', "").parse().ok())
+        .unwrap_or(default)
 }
 
 /// The analyst benchmarks act as.
