@@ -7,7 +7,9 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // A benchmark's job is to print figures.
 
+mod evidence;
 mod geo;
+mod phash;
 mod register;
 mod scale;
 
@@ -26,7 +28,13 @@ const HELP: &str = "usage: armtrace-bench <benchmark>
                      the sqlite3 shell). DIR keeps the files (default: a temporary directory).
   geo [POINTS]       build the country locator from the shipped 1:50m map, then locate POINTS
                      random points (default 100 000; p50/p95 per lookup, exact and with a 10 km
-                     radius) against a scan of every polygon without the R-tree";
+                     radius) against a scan of every polygon without the R-tree
+  phash [N]          near-duplicate search over N synthetic random 64-bit perceptual hashes
+                     (default 1000000): build time, then p50/p95 per query at thresholds 8, 10
+                     and 12 bits for the multi-index HashIndex against a linear scan and a BK-tree
+  evidence [N] [DIR] inspect + put N synthetic 12 MP phone JPEGs (default 1000, ~4 GB of disk)
+                     into a fresh evidence folder on all cores, against `sha256sum` of the same
+                     files; then verify. DIR keeps the files (default: a temporary directory).";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -50,12 +58,23 @@ fn main() -> anyhow::Result<()> {
                     .unwrap_or(100_000);
                 scale::run(rows, args.get(2).map(std::path::PathBuf::from)).await
             }
+            Some("phash") => phash::run(count(args.get(1), 1_000_000)),
+            Some("evidence") => evidence::run(
+                count(args.get(1), 1_000),
+                args.get(2).map(std::path::PathBuf::from),
+            ),
             _ => {
                 println!("{HELP}");
                 Ok(())
             }
         }
     })
+}
+
+/// A count argument (`1_000_000` or `1000000`), or the default.
+fn count(arg: Option<&String>, default: usize) -> usize {
+    arg.and_then(|s| s.replace('_', "").parse().ok())
+        .unwrap_or(default)
 }
 
 /// The analyst benchmarks act as.

@@ -102,8 +102,8 @@ fn dct_hash(grid: &[f64; GRID * GRID]) -> u64 {
 /// Hashes with their ids, indexed for queries "within `r` bits of this hash".
 ///
 /// Build once from all pairs (`HashIndex::new`), then query. Memory: the ids, the hashes, and
-/// four tables of one `u32` per entry plus 65 537 offsets each (about 24 bytes per entry for
-/// `u32` ids).
+/// four tables of a `u32` and a `u64` per entry plus 65 537 offsets each (about 60 bytes per
+/// entry for `u32` ids).
 pub struct HashIndex<T> {
     ids: Vec<T>,
     hashes: Vec<u64>,
@@ -114,9 +114,12 @@ pub struct HashIndex<T> {
 const BLOCKS: usize = 4;
 const BLOCK_BITS: u32 = 16;
 
+/// Entries sorted by one block's value; each bucket's hashes are stored inline, so a query reads
+/// its buckets sequentially instead of chasing entry numbers around memory.
 struct BlockTable {
     offsets: Vec<u32>,
     entries: Vec<u32>,
+    hashes: Vec<u64>,
 }
 
 fn block(hash: u64, i: usize) -> u16 {
@@ -147,12 +150,18 @@ impl<T: Clone> HashIndex<T> {
             }
             let mut next = offsets.clone();
             let mut entries = vec![0u32; hashes.len()];
+            let mut inline = vec![0u64; hashes.len()];
             for (n, &h) in hashes.iter().enumerate() {
                 let slot = &mut next[usize::from(block(h, i))];
                 entries[*slot as usize] = n as u32;
+                inline[*slot as usize] = h;
                 *slot += 1;
             }
-            BlockTable { offsets, entries }
+            BlockTable {
+                offsets,
+                entries,
+                hashes: inline,
+            }
         });
         HashIndex {
             ids,
@@ -195,21 +204,19 @@ impl<T: Clone> HashIndex<T> {
                 let key = block(hash, i);
                 for_each_within(radius, |flip| {
                     let k = usize::from(key ^ flip);
-                    let bucket =
-                        &table.entries[table.offsets[k] as usize..table.offsets[k + 1] as usize];
-                    for &n in bucket {
-                        let h = self.hashes[n as usize];
+                    let bucket = table.offsets[k] as usize..table.offsets[k + 1] as usize;
+                    for (&n, &h) in table.entries[bucket.clone()]
+                        .iter()
+                        .zip(&table.hashes[bucket])
+                    {
+                        let d = hamming(h, hash);
                         // Found through an earlier block already: skip, so each entry comes once.
-                        let earlier = (0..i).any(|j| {
-                            hamming(u64::from(block(h, j)), u64::from(block(hash, j))) <= radius
-                        });
-                        if earlier {
+                        if d > max_distance
+                            || (0..i).any(|j| (block(h, j) ^ block(hash, j)).count_ones() <= radius)
+                        {
                             continue;
                         }
-                        let d = hamming(h, hash);
-                        if d <= max_distance {
-                            found.push((n, d));
-                        }
+                        found.push((n, d));
                     }
                 });
             }

@@ -1,7 +1,9 @@
 //! Importers: SIPRI Arms Transfers Database exports (both export formats, with every quirk) and
 //! armtrace's native CSV/JSONL transfer format. They turn files into domain records, resolving
 //! every supplier and recipient name through the reference data. `geo` resolves coordinates to
-//! countries from the shipped map.
+//! countries from the shipped map; `items` checks documented items. [`evidence`] is the file side
+//! of evidence: the content-addressed evidence folder, what a file says about itself, and clean
+//! copies for public export.
 //!
 //! Architecture invariants: no SQL and no terminal output here. Parsing is all-or-nothing: a bad
 //! record is an [`IngestError`] naming the file, line and field, and nothing from that file is
