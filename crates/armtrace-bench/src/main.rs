@@ -59,10 +59,13 @@ fn main() -> anyhow::Result<()> {
                 scale::run(rows, args.get(2).map(std::path::PathBuf::from)).await
             }
             Some("phash") => phash::run(count(args.get(1), 1_000_000)),
-            Some("evidence") => evidence::run(
-                count(args.get(1), 1_000),
-                args.get(2).map(std::path::PathBuf::from),
-            ),
+            Some("evidence") => {
+                evidence::run(
+                    count(args.get(1), 1_000),
+                    args.get(2).map(std::path::PathBuf::from),
+                )
+                .await
+            }
             _ => {
                 println!("{HELP}");
                 Ok(())
