@@ -263,6 +263,26 @@ fn demo_builds_its_own_database_and_never_replaces_another() {
     let again = json(d, &["demo", "--format", "json"]);
     assert_eq!(again["counts"]["models"], 45);
     assert_eq!(again["synthetic"], false);
+    // Only the demo investigation's items are synthetic, and they say so; merged sightings
+    // count once.
+    let items = &again["synthetic_demo_items"];
+    assert!(
+        items["note"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("SYNTHETIC"))
+    );
+    let china = items["distinct_weapons_by_country_of_manufacture"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["made_in"] == "China")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (china["weapons"].as_u64(), china["sightings"].as_u64()),
+        (Some(2), Some(3))
+    );
+    assert!(out.contains("SYNTHETIC documented items"), "{out}");
     let listed = json(
         d,
         &["--db", "armtrace-demo.db", "models", "--format", "json"],

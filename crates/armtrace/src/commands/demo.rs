@@ -38,11 +38,163 @@ pub async fn run(db: Option<&str>, who: &Who, format: Format) -> anyhow::Result<
         .set_meta(&by, DEMO_MARK, "built by armtrace demo")
         .await?;
     super::import::shipped_subset(&store, &by).await?;
+    field_demo(&store, &by).await?;
     let key = load_key(&who.key_path(&location))?;
     store.checkpoint(&by, &key).await?;
-    let result = show(&store, &location, format).await;
+    let result = show(&store, &location, &by, format).await;
     store.close().await;
     result
+}
+
+/// The demo's investigation: its items are SYNTHETIC, made up to show field documentation.
+const DEMO_INVESTIGATION: &str = "Synthetic demo investigation";
+
+/// SYNTHETIC documented items (reference, model, made in, lat, lon, date, possessor, marking):
+/// invented for the demo, not findings.
+const DEMO_ITEMS: &[(&str, &str, &str, &str, &str, &str, &str, &str)] = &[
+    (
+        "SYN-1",
+        "Type 56",
+        "",
+        "36.34",
+        "43.13",
+        "2014-06",
+        "Islamic State",
+        "receiver:digits:66",
+    ),
+    (
+        "SYN-2",
+        "AKM",
+        "Soviet Union",
+        "36.36",
+        "43.15",
+        "2014-07",
+        "Islamic State",
+        "receiver:cyrillic:ТП?:..?",
+    ),
+    (
+        "SYN-3",
+        "AKM-63",
+        "",
+        "35.47",
+        "44.39",
+        "2015-03",
+        "Islamic State",
+        "",
+    ),
+    (
+        "SYN-4",
+        "Type 56",
+        "",
+        "36.20",
+        "43.95",
+        "2014",
+        "unknown",
+        "receiver:digits:66",
+    ),
+    (
+        "SYN-5",
+        "Type 56",
+        "",
+        "36.34",
+        "43.12",
+        "2014-06-20",
+        "Islamic State",
+        "receiver:digits:66",
+    ),
+];
+
+/// Documents the synthetic items, and merges SYN-5 into SYN-1 (the same rifle seen twice).
+async fn field_demo(store: &Store, by: &Identity) -> anyhow::Result<()> {
+    store
+        .add_investigation(
+            by,
+            DEMO_INVESTIGATION,
+            Some("SYNTHETIC items made up by armtrace demo to show field documentation; not findings"),
+        )
+        .await?;
+    let checks = super::items::Checks::load(store).await?;
+    for (reference, model, made_in, lat, lon, date, possessor, marking) in DEMO_ITEMS {
+        let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        let fields = armtrace_ingest::items::ItemFields {
+            item_ref: some(reference),
+            model: some(model),
+            made_in: some(made_in),
+            lat: some(lat),
+            lon: some(lon),
+            precision_m: Some("1000".into()),
+            date: some(date),
+            possessor: some(possessor),
+            acquired: Some("captured_in_battle".into()),
+            acquired_basis: Some("inferred".into()),
+            notes: Some("SYNTHETIC: made up by armtrace demo".into()),
+            markings: match marking.splitn(3, ':').collect::<Vec<_>>().as_slice() {
+                [position, script, text] => {
+                    let (text, mask) = match text.split_once(':') {
+                        Some((t, m)) => (t, Some(m.to_string())),
+                        None => (*text, None),
+                    };
+                    vec![armtrace_ingest::items::MarkingFields {
+                        position: position.to_string(),
+                        script: script.to_string(),
+                        text: text.to_string(),
+                        mask,
+                        ..Default::default()
+                    }]
+                }
+                _ => vec![],
+            },
+            ..Default::default()
+        };
+        let drafted = checks
+            .draft(&fields, "armtrace demo (synthetic)")
+            .map_err(|e| anyhow::anyhow!("demo item {reference}: {e}"))?;
+        store
+            .add_item(by, DEMO_INVESTIGATION, &drafted.draft)
+            .await?;
+    }
+    store
+        .merge_items(
+            by,
+            "SYN-1",
+            &["SYN-5".to_string()],
+            Some(DEMO_INVESTIGATION),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Distinct weapons of the demo investigation by country of manufacture.
+async fn demo_items_by_country(
+    store: &Store,
+    by: &Identity,
+) -> anyhow::Result<Vec<(String, u64, u64)>> {
+    let filter = armtrace_store::ItemFilter {
+        investigation: Some(DEMO_INVESTIGATION.into()),
+        ..Default::default()
+    };
+    let (_, items) = store.items(by, &filter, None).await?;
+    let names: std::collections::HashMap<String, String> = store
+        .countries(None)
+        .await?
+        .into_iter()
+        .map(|c| (c.code, c.name))
+        .collect();
+    let mut by_country: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
+    for i in &items {
+        let e = by_country
+            .entry(match &i.made_in {
+                Some(code) => names.get(code).cloned().unwrap_or_else(|| code.clone()),
+                None => "unknown".into(),
+            })
+            .or_default();
+        e.0 += 1;
+        e.1 += i.sightings;
+    }
+    Ok(by_country
+        .into_iter()
+        .map(|(c, (w, s))| (c, w, s))
+        .collect())
 }
 
 /// Deletes a database at `path` only if an earlier demo built it.
@@ -93,7 +245,13 @@ async fn remove_previous_demo(location: &Location, path: &Path) -> anyhow::Resul
     Ok(())
 }
 
-async fn show(store: &Store, location: &Location, format: Format) -> anyhow::Result<()> {
+async fn show(
+    store: &Store,
+    location: &Location,
+    by: &Identity,
+    format: Format,
+) -> anyhow::Result<()> {
+    let demo_items = demo_items_by_country(store, by).await?;
     let counts = store.counts().await?;
     let version = store.meta("reference_version").await?.unwrap_or_default();
     let historic: Vec<_> = store
@@ -143,6 +301,11 @@ async fn show(store: &Store, location: &Location, format: Format) -> anyhow::Res
         let v = serde_json::json!({
             "database": location.to_string(),
             "synthetic": false,
+            "synthetic_demo_items": {
+                "investigation": DEMO_INVESTIGATION,
+                "note": "SYNTHETIC: the demo investigation's items are made up by armtrace demo to show field documentation; everything else is shipped data",
+                "distinct_weapons_by_country_of_manufacture": demo_items.iter().map(|(c, w, s)| serde_json::json!({"made_in": c, "weapons": w, "sightings": s})).collect::<Vec<_>>(),
+            },
             "reference_version": version,
             "counts": counts,
             "historic_states": historic,
@@ -160,7 +323,7 @@ async fn show(store: &Store, location: &Location, format: Format) -> anyhow::Res
     writeln!(out, "armtrace demo database: {location}")?;
     writeln!(
         out,
-        "Built from data shipped inside armtrace: reference data {version} and SIPRI's Iraq/Iran 1970–1990 register subset. Nothing in it is synthetic."
+        "Built from data shipped inside armtrace: reference data {version} and SIPRI's Iraq/Iran 1970–1990 register subset. Only the items of '{DEMO_INVESTIGATION}' are synthetic (made up to show field documentation)."
     )?;
     writeln!(out)?;
     let rows: Vec<Vec<String>> = [
@@ -295,6 +458,20 @@ async fn show(store: &Store, location: &Location, format: Format) -> anyhow::Res
     writeln!(out, "{SIPRI_CREDIT}. {SIPRI_DERIVED}")?;
     writeln!(out, "{SIPRI_COVERAGE}")?;
     writeln!(out)?;
+    writeln!(
+        out,
+        "SYNTHETIC documented items in '{DEMO_INVESTIGATION}' (made up by the demo, not findings), distinct weapons by country of manufacture:"
+    )?;
+    let rows: Vec<Vec<String>> = demo_items
+        .iter()
+        .map(|(c, w, s)| vec![c.clone(), w.to_string(), s.to_string()])
+        .collect();
+    write_table(&mut out, &["made in", "weapons", "sightings"], &rows)?;
+    writeln!(
+        out,
+        "One rifle seen twice counts once: SYN-5 is a second sighting of SYN-1."
+    )?;
+    writeln!(out)?;
     let db = location.to_string();
     writeln!(out, "Try next:")?;
     writeln!(out, "  armtrace --db {db} countries --search yemen")?;
@@ -310,6 +487,11 @@ async fn show(store: &Store, location: &Location, format: Format) -> anyhow::Res
     writeln!(
         out,
         "  armtrace --db {db} transfers list --recipient Iraq --designation T-72"
+    )?;
+    writeln!(
+        out,
+        "  armtrace --db {db} --as {} items list --investigation \"{DEMO_INVESTIGATION}\"",
+        by.name()
     )?;
     Ok(())
 }

@@ -252,6 +252,15 @@ impl Checks {
         })
     }
 
+    /// Checks one item's fields.
+    pub(crate) fn draft(
+        &self,
+        fields: &ItemFields,
+        source: &str,
+    ) -> Result<armtrace_ingest::items::Drafted, armtrace_ingest::items::FieldError> {
+        self.with_lookup(|l| l.draft(fields, source))
+    }
+
     fn with_lookup<T>(&self, f: impl FnOnce(&ItemLookup<'_>) -> T) -> T {
         let map = |lat: f64, lon: f64, precision: Option<u32>| -> MapAnswer {
             self.map.answer(lat, lon, precision)
