@@ -626,67 +626,18 @@ async fn list(
         sightings: a.sightings,
     };
     let (tier, items) = store.items(by, &filter, tier_of(&a.tier)?).await?;
-    let mut listing = Listing::new(
-        vec![
-            "investigation",
-            "ref",
-            "model",
-            "made in",
-            "seen",
-            "place",
-            "coordinates",
-            "possessor",
-            "acquired",
-            "status",
-            if a.sightings {
-                "merged into"
-            } else {
-                "sightings"
-            },
-            "evidence",
-            "markings",
-        ],
-        &items,
-    )?;
+    let mut columns = SUMMARY_COLUMNS.to_vec();
+    if a.sightings {
+        columns[10] = "merged into";
+    }
+    let mut listing = Listing::new(columns, &items)?;
     listing.json = serde_json::json!({
         "tier": tier,
         "count": items.len(),
         "counts": if a.sightings { "sightings" } else { "distinct weapons" },
         "items": listing.json,
     });
-    listing.rows = items
-        .iter()
-        .map(|s| {
-            let (place, coords) = place_text(s);
-            vec![
-                s.investigation.clone(),
-                s.reference.clone(),
-                s.model.clone().unwrap_or_else(|| {
-                    format!(
-                        "unidentified: {}",
-                        s.description.clone().unwrap_or_default()
-                    )
-                }),
-                opt(&s.made_in),
-                opt(&s.date),
-                place,
-                coords,
-                opt(&s.possessor),
-                s.acquisition
-                    .as_ref()
-                    .map(|a| format!("{} ({})", a.route, a.basis))
-                    .unwrap_or_default(),
-                s.verification.to_string(),
-                if a.sightings {
-                    s.merged_into.clone().unwrap_or_default()
-                } else {
-                    s.sightings.to_string()
-                },
-                s.evidence.to_string(),
-                markings_text(&s.markings),
-            ]
-        })
-        .collect();
+    listing.rows = items.iter().map(|s| summary_row(s, a.sightings)).collect();
     listing.notes.push(if a.sightings {
         format!(
             "{} sightings (merged sightings listed separately).",
@@ -702,12 +653,70 @@ async fn list(
     print(&listing, a.format.format)
 }
 
+/// The listing columns of one item.
+const SUMMARY_COLUMNS: [&str; 13] = [
+    "investigation",
+    "ref",
+    "model",
+    "made in",
+    "seen",
+    "place",
+    "coordinates",
+    "possessor",
+    "acquired",
+    "status",
+    "sightings",
+    "evidence",
+    "markings",
+];
+
+/// One listing row; with `sightings`, the "sightings" column says what it was merged into.
+fn summary_row(s: &ItemSummary, sightings: bool) -> Vec<String> {
+    let (place, coords) = place_text(s);
+    vec![
+        s.investigation.clone(),
+        s.reference.clone(),
+        s.model.clone().unwrap_or_else(|| {
+            format!(
+                "unidentified: {}",
+                s.description.clone().unwrap_or_default()
+            )
+        }),
+        opt(&s.made_in),
+        opt(&s.date),
+        place,
+        coords,
+        opt(&s.possessor),
+        s.acquisition
+            .as_ref()
+            .map(|a| format!("{} ({})", a.route, a.basis))
+            .unwrap_or_default(),
+        s.verification.to_string(),
+        if sightings {
+            s.merged_into.clone().unwrap_or_default()
+        } else {
+            s.sightings.to_string()
+        },
+        s.evidence.to_string(),
+        markings_text(&s.markings),
+    ]
+}
+
 fn show(d: &ItemDetail, format: crate::cli::Format) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    if format != crate::cli::Format::Table {
-        serde_json::to_writer_pretty(&mut out, d)?;
-        writeln!(out)?;
-        return Ok(());
+    match format {
+        crate::cli::Format::Json => {
+            serde_json::to_writer_pretty(&mut out, d)?;
+            writeln!(out)?;
+            return Ok(());
+        }
+        crate::cli::Format::Csv => {
+            drop(out);
+            let mut listing = Listing::new(SUMMARY_COLUMNS.to_vec(), &[&d.summary])?;
+            listing.rows = vec![summary_row(&d.summary, false)];
+            return print(&listing, crate::cli::Format::Csv);
+        }
+        crate::cli::Format::Table => {}
     }
     let s = &d.summary;
     let (place, coords) = place_text(s);
