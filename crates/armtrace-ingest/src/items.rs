@@ -565,7 +565,13 @@ pub fn parse_items(
     let mut out = Vec::with_capacity(records.len());
     let mut seen: HashMap<String, u64> = HashMap::new();
     for (line, fields) in records {
-        let Some(r) = fields.item_ref.clone().filter(|r| !r.trim().is_empty()) else {
+        let Some(r) = fields
+            .item_ref
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+        else {
             return Err(IngestError::field(
                 file,
                 line,
@@ -719,7 +725,15 @@ fn csv_records(file: &str, text: &str) -> Result<Vec<(u64, ItemFields)>, IngestE
         .copied()
         .filter(|f| *f != "markings")
         .collect();
-    for h in headers.iter() {
+    for (i, h) in headers.iter().enumerate() {
+        if headers.iter().take(i).any(|earlier| earlier == h) {
+            return Err(IngestError::field(
+                file,
+                1,
+                h,
+                "the column appears twice: keep one",
+            ));
+        }
         let known = item_columns.contains(&h)
             || h.strip_prefix("marking_")
                 .is_some_and(|m| MARKING_FIELDS.contains(&m));
@@ -779,7 +793,12 @@ fn csv_records(file: &str, text: &str) -> Result<Vec<(u64, ItemFields)>, IngestE
         if has_marking {
             f.markings.push(m);
         }
-        let key = f.item_ref.clone().unwrap_or_default();
+        let key = f
+            .item_ref
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_string();
         match by_ref.get(&key) {
             Some(&i) if !key.is_empty() => {
                 let first = &mut out[i].1;

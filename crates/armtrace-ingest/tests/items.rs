@@ -325,6 +325,21 @@ fn bad_item_files_name_file_line_and_field() {
             ),
             ("a.csv", "item_ref,model\n", "a.csv: no items"),
             (
+                "a.csv",
+                "item_ref,model,model\nX,AK-47,AKM\n",
+                "a.csv, line 1, field 'model': the column appears twice",
+            ),
+            (
+                "a.csv",
+                "item_ref,model\nX,AK-47\n X ,AKM\n",
+                "a.csv, line 3: item 'X' already has its fields on line 2",
+            ),
+            (
+                "a.jsonl",
+                "{\"item_ref\":\"X\",\"model\":\"AK-47\"}\n{\"item_ref\":\" X\",\"model\":\"AKM\"}\n",
+                "a.jsonl, line 2, field 'item_ref': 'X' is already used on line 1",
+            ),
+            (
                 "a.jsonl",
                 "{\"item_ref\":\"X\",\"model\":\"AK-47\"}\n{\"item_ref\":\"X\",\"model\":\"AK-47\"}\n",
                 "a.jsonl, line 2, field 'item_ref': 'X' is already used on line 1",

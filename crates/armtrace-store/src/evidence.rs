@@ -80,6 +80,24 @@ pub struct EvidenceFilter {
     pub item: Option<String>,
 }
 
+fn check_target_args(
+    investigation: Option<&str>,
+    item: Option<&str>,
+    anchor: &EvidenceAnchor,
+) -> Result<(), StoreError> {
+    if item.is_none() && investigation.is_none() {
+        return Err(StoreError::Input(
+            "say where the evidence belongs: --item ITEM, or --investigation NAME".into(),
+        ));
+    }
+    if item.is_none() && *anchor != EvidenceAnchor::Whole {
+        return Err(StoreError::Input(
+            "a time code or region points into the evidence for an item: give --item".into(),
+        ));
+    }
+    Ok(())
+}
+
 const EVIDENCE_COLUMNS: &str = "e.id, v.name, e.sha256, e.size, e.media_type, e.original_name, \
     e.original_url, e.platform, e.post_id, e.uploader, e.retrieved_at, e.retrieved_by, \
     e.archive_url, e.exif_capture_time, e.exif_lat, e.exif_lon, e.exif_camera, e.warnings, \
@@ -142,7 +160,55 @@ const LINK_COLUMNS: [&str; 12] = [
     "added_by",
 ];
 
+/// What the public tier may show of an evidence record: no one's identity (uploader, collector,
+/// who added it), no address that leads to the uploader (post URL, post id, archive copy), and no
+/// EXIF position — not even the raw text of an unusable one in a warning.
+pub(crate) fn public_evidence(rec: &mut EvidenceRecord) {
+    rec.collection.uploader = None;
+    rec.collection.retrieved_by = None;
+    rec.collection.original_url = None;
+    rec.collection.post_id = None;
+    rec.collection.archive_url = None;
+    rec.added_by = WITHHELD.to_string();
+    rec.exif_gps = None;
+    for w in &mut rec.warnings {
+        if w.starts_with("EXIF GPS") {
+            *w = "EXIF GPS position unusable (its raw value is in the confidential tier)".into();
+        }
+    }
+}
+
+/// What the public tier shows instead of a team member's name.
+pub const WITHHELD: &str = "(withheld in the public tier)";
+
 impl Store {
+    /// Checks, without writing anything, that `by` may add evidence where `add_evidence` would
+    /// put it — so that no file is copied into the evidence folder for a write that will be
+    /// refused.
+    pub async fn check_evidence_target(
+        &self,
+        by: &Identity,
+        investigation: Option<&str>,
+        item: Option<&str>,
+        anchor: &EvidenceAnchor,
+    ) -> Result<(), StoreError> {
+        check_target_args(investigation, item, anchor)?;
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            match item {
+                Some(key) => {
+                    let found = crate::items::authorize_item(&mut tx, by, key, investigation, Action::Write).await?;
+                    authorize(&mut tx, by, Action::Write, Resource::Evidence, Some((&found.investigation_id, &found.investigation))).await?;
+                }
+                None => {
+                    investigation_for_write(&mut tx, by, investigation.unwrap_or_default(), Action::Write, Resource::Evidence).await?;
+                }
+            }
+            tx.rollback().await?;
+        });
+        Ok(())
+    }
+
     /// Records files stored in the evidence folder, in `investigation` or, with `item`, in the
     /// item's investigation, linking each to the item at `anchor`. A file the investigation
     /// already has keeps its record (collection metadata is never overwritten) and only gets the
@@ -155,16 +221,7 @@ impl Store {
         anchor: &EvidenceAnchor,
         files: &[NewEvidence],
     ) -> Result<Vec<AddedEvidence>, StoreError> {
-        if item.is_none() && investigation.is_none() {
-            return Err(StoreError::Input(
-                "say where the evidence belongs: --item ITEM, or --investigation NAME".into(),
-            ));
-        }
-        if item.is_none() && *anchor != EvidenceAnchor::Whole {
-            return Err(StoreError::Input(
-                "a time code or region points into the evidence for an item: give --item".into(),
-            ));
-        }
+        check_target_args(investigation, item, anchor)?;
         let added = with_pool!(self, p => {
             let mut tx = p.begin_locked().await?;
             let (inv_id, item_found) = match item {
@@ -253,6 +310,10 @@ impl Store {
                 "warnings", "width", "height", "perceptual_hash", "verification", "added_at", "added_by",
             ], new_rows, OnConflict::Fail).await?;
             insert_rows(&mut tx, "evidence_links", &LINK_COLUMNS, link_rows, OnConflict::Fail).await?;
+            // Linking evidence to an item is part of documenting it: the linker is an author.
+            if let Some(found) = &item_found {
+                crate::items::add_author(&mut tx, std::slice::from_ref(&found.id), by).await?;
+            }
             let mut c = change(by, "evidence.add", "evidence", None, None, Some(json!({
                 "files": out.iter().map(|a| json!({"id": a.id, "sha256": a.sha256, "already_recorded": a.already_recorded})).collect::<Vec<_>>(),
                 "item": item_found.as_ref().map(|i| &i.reference),
@@ -374,9 +435,7 @@ impl Store {
             items.sort_by(|a, b| collate(a, b));
             rec.items = items;
             if tier == Tier::Public {
-                rec.collection.uploader = None;
-                rec.collection.retrieved_by = None;
-                rec.exif_gps = None;
+                public_evidence(&mut rec);
             }
             out.push(rec);
         }
@@ -399,9 +458,12 @@ impl Store {
         reason: &str,
     ) -> Result<crate::Review, StoreError> {
         let key = key.trim().to_ascii_lowercase();
+        // Ids and hashes are hex (and dashes): anything else, such as LIKE's wildcards, never
+        // matches.
+        let hex = key.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
         with_pool!(self, p => {
             let mut tx = p.begin_locked().await?;
-            let like = if key.len() >= 8 { format!("{key}%") } else { String::new() };
+            let like = if key.len() >= 8 && hex { format!("{key}%") } else { String::new() };
             let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
                 "SELECT e.id, e.investigation_id, v.name, e.verification, e.added_by FROM evidence e \
                  JOIN investigations v ON v.id = e.investigation_id \

@@ -327,12 +327,31 @@ fn ymd((y, m, d): (i32, u8, u8)) -> String {
 }
 
 /// The audit record of an item's content.
+/// The audit record of an item's content. Every member may read the audit log, so exact
+/// sensitive coordinates are recorded rounded, as the public tier shows them; the content hash
+/// pins the exact content.
 fn draft_json(reference: &str, d: &ItemDraft) -> serde_json::Value {
-    let mut v = serde_json::to_value(d).unwrap_or(serde_json::Value::Null);
+    let mut public = d.clone();
+    public.place = d
+        .place
+        .as_ref()
+        .map(|p| public_place(p, d.location_sensitive));
+    let mut v = serde_json::to_value(&public).unwrap_or(serde_json::Value::Null);
     if let Some(o) = v.as_object_mut() {
         o.insert("reference".into(), json!(reference));
+        o.insert("content_sha256".into(), json!(content_of(reference, d)));
     }
     v
+}
+
+/// The audit record of an item as it was (see [`draft_json`]).
+fn summary_json(s: &ItemSummary) -> serde_json::Value {
+    let mut public = s.clone();
+    public.place = s
+        .place
+        .as_ref()
+        .map(|p| public_place(p, s.location_sensitive));
+    serde_json::to_value(&public).unwrap_or_default()
 }
 
 /// Writes that need the generic transaction: inserting an item's markings and identification.
@@ -431,7 +450,7 @@ where
     Ok(id)
 }
 
-async fn add_author<DB>(
+pub(crate) async fn add_author<DB>(
     tx: &mut sqlx::Transaction<'_, DB>,
     item_ids: &[String],
     by: &Identity,
@@ -546,9 +565,11 @@ where
             .bind(investigation_id.to_string())
             .fetch_all(&mut **tx)
             .await?;
+    // References an investigator typed with huge numbers are not part of the sequence.
     Ok(refs
         .iter()
         .filter_map(|(r,)| r.strip_prefix("item-")?.parse::<u64>().ok())
+        .filter(|n| *n < 1_000_000_000_000)
         .max()
         .unwrap_or(0)
         + 1)
@@ -882,7 +903,15 @@ impl Store {
             let existing: HashMap<String, Option<String>> = existing.into_iter().collect();
             let mut new = Vec::new();
             let mut unchanged = 0u64;
+            let mut seen: HashMap<String, u64> = HashMap::new();
             for (line, d) in drafts {
+                if let Some(r) = &d.reference
+                    && let Some(first) = seen.insert(r.clone(), *line)
+                {
+                    return Err(StoreError::Input(format!(
+                        "{file}, line {line}, field 'item_ref': '{r}' is already used on line {first}; nothing was imported"
+                    )));
+                }
                 let reference = d.reference.clone().ok_or_else(|| StoreError::Input(format!(
                     "{file}, line {line}, field 'item_ref': every imported item needs its reference")))?;
                 let content = content_of(&reference, d);
@@ -932,6 +961,14 @@ impl Store {
                     return Err(StoreError::Input(format!("investigation '{}' already has an item '{reference}'", item.investigation)));
                 }
             }
+            let stored: Option<String> = sqlx::query_scalar("SELECT content_sha256 FROM items WHERE id = $1")
+                .bind(&item.id).fetch_one(&mut *tx).await?;
+            if stored.as_deref() == Some(content_of(&reference, draft).as_str()) {
+                return Err(StoreError::Input(format!(
+                    "nothing to change in {}: give the fields that change (see `armtrace items edit --help`)",
+                    item.reference
+                )));
+            }
             let old: VerificationStatus = item.verification.parse().map_err(|e| invalid("verification", e))?;
             let status = old.after_edit();
             let cells = item_cells(draft);
@@ -980,7 +1017,7 @@ impl Store {
                     &format!("edited by {} after review: the content that was verified has changed", by.name()), by.name()).await?;
             }
             let mut c = change(by, "item.edit", "documented_item", Some(item.id.clone()),
-                Some(serde_json::to_value(&before.summary).unwrap_or_default()),
+                Some(summary_json(&before.summary)),
                 Some(draft_json(&reference, draft)));
             c.investigation = Some(item.investigation_id.clone());
             append(&mut tx, c).await?;
@@ -1005,27 +1042,44 @@ impl Store {
             let mut target = authorize_item(&mut tx, by, keep, investigation, Action::Write).await?;
             // Merging into a sighting merges into the weapon it belongs to.
             if let Some(root) = target.merged_into.clone() {
-                target = one_item(&root, find_item(&mut tx, &root, None).await?)?;
+                let found = find_item(&mut tx, &root, None).await?.into_iter().filter(|f| f.id == root).collect();
+                target = one_item(&root, found)?;
             }
             let mut merged = Vec::new();
+            let mut moved = Vec::new();
             for key in others {
                 let other = authorize_item(&mut tx, by, key, Some(&target.investigation), Action::Write).await?;
                 if other.id == target.id || other.merged_into.as_deref() == Some(target.id.as_str()) {
                     return Err(StoreError::Input(format!("{key} is already {} (or one of its sightings)", target.reference)));
                 }
-                let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM items WHERE merged_into = $1 OR id = $1")
-                    .bind(other.merged_into.as_ref().unwrap_or(&other.id)).fetch_all(&mut *tx).await?;
-                for id in &ids {
-                    if *id == target.id {
-                        continue;
-                    }
+                if let Some(root) = &other.merged_into {
+                    let root_ref: Option<String> = sqlx::query_scalar("SELECT ref FROM items WHERE id = $1")
+                        .bind(root).fetch_optional(&mut *tx).await?;
+                    let root_ref = root_ref.unwrap_or_else(|| root.clone());
+                    return Err(StoreError::Input(format!(
+                        "{key} is a sighting of {root_ref}: merge {root_ref} (the weapon) into {}, or `armtrace items unmerge {key}` first",
+                        target.reference
+                    )));
+                }
+                // The weapon and every sighting already merged into it.
+                let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, ref FROM items WHERE merged_into = $1 OR id = $1")
+                    .bind(&other.id).fetch_all(&mut *tx).await?;
+                for (id, reference) in &rows {
                     sqlx::query("UPDATE items SET merged_into = $1, updated_at = $2, updated_by = $3 WHERE id = $4")
                         .bind(&target.id).bind(now()).bind(by.name()).bind(id).execute(&mut *tx).await?;
+                    moved.push(json!({
+                        "id": id,
+                        "reference": reference,
+                        "merged_into_before": if *id == other.id { serde_json::Value::Null } else { json!(other.id) },
+                    }));
+                    merged.push(reference.clone());
                 }
-                merged.push(other.reference.clone());
             }
+            // Saying two sightings are one weapon is a claim about the weapon: its maker is one
+            // of its authors, and may not verify it.
+            add_author(&mut tx, std::slice::from_ref(&target.id), by).await?;
             let mut c = change(by, "item.merge", "documented_item", Some(target.id.clone()), None,
-                Some(json!({"into": target.reference, "merged": merged})));
+                Some(json!({"into": target.reference, "moved": moved})));
             c.investigation = Some(target.investigation_id.clone());
             append(&mut tx, c).await?;
             tx.commit().await?;
@@ -1110,13 +1164,28 @@ impl Store {
             let e = evidence.entry(root).or_default();
             e.extend(links.get(&r.id).into_iter().flatten().map(String::as_str));
         }
-        let mut out = Vec::new();
+        // A weapon is listed when any of its sightings matches (seen in Syria in one video and
+        // in Iraq in another: it was seen in both); its status is the weapon's own.
+        let mut summaries = Vec::with_capacity(rows.len());
+        let mut matching: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for r in &rows {
-            if !filter.sightings && r.merged_into.is_some() {
-                continue;
-            }
             let s = summary(r, &markings, &by_id, tier)?;
-            if !keep(&s, r, filter) {
+            let pass = keep(&s, r, filter);
+            if pass {
+                matching.insert(r.merged_into.as_deref().unwrap_or(&r.id));
+            }
+            summaries.push((r, s, pass));
+        }
+        let mut out = Vec::new();
+        for (r, s, pass) in summaries {
+            let listed = if filter.sightings {
+                pass && filter.status.is_none_or(|st| s.verification == st)
+            } else {
+                r.merged_into.is_none()
+                    && matching.contains(r.id.as_str())
+                    && filter.status.is_none_or(|st| s.verification == st)
+            };
+            if !listed {
                 continue;
             }
             let root = r.merged_into.as_deref().unwrap_or(&r.id);
@@ -1174,10 +1243,24 @@ impl Store {
             tx.commit().await?;
             d
         });
-        if tier == Tier::Public
-            && let Some(place) = &detail.summary.place
-        {
-            detail.summary.place = Some(public_place(place, detail.summary.location_sensitive));
+        if tier == Tier::Public {
+            if let Some(place) = &detail.summary.place {
+                detail.summary.place = Some(public_place(place, detail.summary.location_sensitive));
+            }
+            // The public tier names no one on the team.
+            let withheld = || crate::evidence::WITHHELD.to_string();
+            detail.created_by = withheld();
+            detail.updated_by = withheld();
+            detail.authors = vec![withheld(); detail.authors.len().min(1)];
+            for i in &mut detail.identifications {
+                i.by = withheld();
+            }
+            for r in &mut detail.reviews {
+                let name = std::mem::replace(&mut r.by, withheld());
+                r.reason = r
+                    .reason
+                    .replace(&format!("edited by {name} after"), "edited after");
+            }
         }
         detail.tier = tier;
         Ok(detail)
@@ -1457,7 +1540,7 @@ fn summary(
     })
 }
 
-/// Whether an item passes the filter.
+/// Whether a sighting passes the filter (all but the status, which is the weapon's).
 fn keep(s: &ItemSummary, r: &ItemRow, f: &ItemFilter) -> bool {
     let eq = |a: &Option<String>, b: &Option<String>| b.is_none() || a == b;
     eq(&s.made_in, &f.made_in)

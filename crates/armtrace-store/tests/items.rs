@@ -1136,6 +1136,47 @@ async fn sightings_merge_into_one_weapon() {
             "{b}"
         );
         t.extend(all.iter().map(line));
+
+        // A sighting of another weapon is not merged on its own: that would take its weapon
+        // along unseen.
+        let got = outcome(
+            store
+                .merge_items(&ina, "item-3", &["item-2".into()], None)
+                .await,
+        );
+        assert_eq!(
+            got,
+            "item-2 is a sighting of item-1: merge item-1 (the weapon) into item-3, or `armtrace items unmerge item-2` first",
+            "{b}"
+        );
+        // Merging a weapon brings its sightings along, and the audit entry lists each one moved.
+        let mut moved = store
+            .merge_items(&ina, "item-3", &["item-1".into()], None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        moved.sort();
+        assert_eq!(moved, ["item-1", "item-2", "item-4"], "{b}");
+        assert_eq!(
+            sighting_rows(&weapons(false).await),
+            [row("item-3", 4, None)],
+            "{b}"
+        );
+        let log = store
+            .audit_log(&Identity::System, None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let last = log
+            .iter()
+            .rev()
+            .find(|e| e.change.action == "item.merge")
+            .and_then(|e| e.change.after.clone())
+            .unwrap_or_default();
+        assert_eq!(
+            last["moved"].as_array().map(Vec::len),
+            Some(3),
+            "{b}: {last}"
+        );
+        t.push(format!("merged into item-3: {moved:?}"));
         transcripts.push((b, t));
         audit_is_intact(&store, b).await;
         store.close().await;
@@ -1318,12 +1359,13 @@ async fn filters_select_items() {
                 vec!["F-3"],
             ),
             (
+                // F-1 was seen in Iraq, and again in Syria (its sighting F-5).
                 "country SYR",
                 ItemFilter {
                     country: s("SYR"),
                     ..f()
                 },
-                vec!["F-3"],
+                vec!["F-1", "F-3"],
             ),
             (
                 "country IRQ",
@@ -2154,14 +2196,21 @@ async fn evidence_is_recorded_linked_tiered_and_reviewed() {
             );
             let want = video();
             let c = &want.collection;
+            // Addresses that lead to the uploader are confidential too.
+            fn leads(tier: Tier, v: &Option<String>) -> Option<&str> {
+                match tier {
+                    Tier::Public => None,
+                    Tier::Confidential => v.as_deref(),
+                }
+            }
             assert_eq!(
                 public,
                 (
-                    c.original_url.as_deref(),
+                    leads(got_tier, &c.original_url),
                     c.platform.as_deref(),
-                    c.post_id.as_deref(),
+                    leads(got_tier, &c.post_id),
                     c.retrieved_at.as_deref(),
-                    c.archive_url.as_deref(),
+                    leads(got_tier, &c.archive_url),
                     want.exif_camera.as_deref(),
                     want.exif_capture_time.as_deref(),
                 ),

@@ -400,7 +400,19 @@ fn the_reviewer_is_never_the_author() {
     // An edit changes what was verified: back to unverified, and the history says why.
     let out = ok(d, "amira", &["items", "edit", "OWN-1", "--date", "2014-07"]);
     assert!(out.contains("it is now unverified"), "{out}");
-    let show = json(d, "rev", &["items", "show", "OWN-1", "--format", "json"]);
+    let show = json(
+        d,
+        "rev",
+        &[
+            "items",
+            "show",
+            "OWN-1",
+            "--tier",
+            "confidential",
+            "--format",
+            "json",
+        ],
+    );
     let reviews: Vec<(&str, &str)> = show["reviews"]
         .as_array()
         .into_iter()
@@ -939,4 +951,247 @@ fn evidence_is_stored_once_deduplicated_verified_and_exported_without_metadata()
         assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
         assert!(r.stderr.contains(message), "{args:?}:\n{}", r.stderr);
     }
+}
+
+#[test]
+fn the_public_tier_and_the_audit_log_name_no_one_and_keep_sensitive_places_rounded() {
+    let dir = setup();
+    let d = dir.path();
+    ok(
+        d,
+        "amira",
+        &[
+            "items",
+            "add",
+            "--investigation",
+            "Mosul 2014",
+            "--ref",
+            "S-1",
+            "--model",
+            "AK-47",
+            "--lat",
+            "36.3456",
+            "--lon",
+            "43.1234",
+            "--sensitive-location",
+        ],
+    );
+    ok(
+        d,
+        "amira",
+        &[
+            "items",
+            "add",
+            "--investigation",
+            "Mosul 2014",
+            "--ref",
+            "S-2",
+            "--model",
+            "AK-47",
+            "--country",
+            "Syria",
+            "--date",
+            "2015-03",
+        ],
+    );
+    ok(d, "amira", &["items", "edit", "S-1", "--date", "2014-06"]);
+    // An edit that changes nothing is refused, and leaves the item as it was.
+    let r = run(d, "amira", &["items", "edit", "S-1", "--date", "2014-06"]);
+    assert!(
+        r.code == 1 && r.stderr.contains("nothing to change in S-1"),
+        "{}",
+        r.stderr
+    );
+    // Every member reads the audit log: exact sensitive coordinates are not in it.
+    let log = ok(d, "vic", &["audit", "log", "--format", "json"]);
+    assert!(
+        log.contains("item.add") && log.contains("item.edit"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("36.3456") && !log.contains("43.1234"),
+        "{log}"
+    );
+    // The public tier names no one on the team.
+    let public = json(d, "vic", &["items", "show", "S-1", "--format", "json"]);
+    assert_eq!(public["created_by"], "(withheld in the public tier)");
+    assert_eq!(
+        public["identifications"][0]["by"],
+        "(withheld in the public tier)"
+    );
+    let confidential = json(
+        d,
+        "amira",
+        &[
+            "items",
+            "show",
+            "S-1",
+            "--tier",
+            "confidential",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(confidential["created_by"], "amira");
+
+    // A weapon seen in Iraq and again in Syria is listed for Syria, once.
+    ok(d, "amira", &["items", "merge", "S-1", "S-2"]);
+    let syria = json(
+        d,
+        "vic",
+        &["items", "list", "--country", "Syria", "--format", "json"],
+    );
+    assert_eq!(syria["count"], 1);
+    assert_eq!(syria["items"][0]["reference"], "S-1");
+    // A sighting is not merged on its own.
+    ok(
+        d,
+        "amira",
+        &[
+            "items",
+            "add",
+            "--investigation",
+            "Mosul 2014",
+            "--ref",
+            "S-3",
+            "--model",
+            "AKM",
+        ],
+    );
+    let r = run(d, "amira", &["items", "merge", "S-3", "S-2"]);
+    assert!(
+        r.code == 1 && r.stderr.contains("S-2 is a sighting of S-1"),
+        "{}",
+        r.stderr
+    );
+
+    // Evidence: the public tier leaves out who collected it and where it came from.
+    std::fs::write(d.join("p.jpg"), jpeg(&scene(64, 48, 3), 90)).unwrap_or_else(|e| panic!("{e}"));
+    ok(
+        d,
+        "amira",
+        &[
+            "evidence",
+            "add",
+            "p.jpg",
+            "--item",
+            "S-1",
+            "--url",
+            "https://t.me/some_channel/9",
+            "--post-id",
+            "9",
+            "--uploader",
+            "some_channel",
+            "--platform",
+            "telegram",
+        ],
+    );
+    let list = ok(d, "vic", &["evidence", "list", "--format", "json"]);
+    for secret in ["amira", "some_channel", "https://t.me"] {
+        assert!(
+            !list.contains(secret),
+            "{secret} in the public tier:\n{list}"
+        );
+    }
+    assert!(list.contains("telegram"), "{list}");
+
+    // A refused evidence add copies nothing into the folder.
+    let folder_files = || {
+        fn count(p: &Path) -> usize {
+            std::fs::read_dir(p)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| {
+                    let p = e.path();
+                    if p.is_dir() { count(&p) } else { 1 }
+                })
+                .sum()
+        }
+        count(&d.join("field.db.evidence"))
+    };
+    let before = folder_files();
+    std::fs::write(d.join("new.jpg"), jpeg(&scene(64, 48, 5), 90))
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (user, args, message) in [
+        (
+            "olga",
+            vec!["evidence", "add", "new.jpg", "--item", "S-1"],
+            "there is no item 'S-1' in your investigations",
+        ),
+        (
+            "vic",
+            vec![
+                "evidence",
+                "add",
+                "new.jpg",
+                "--investigation",
+                "Mosul 2014",
+            ],
+            "may not write evidence",
+        ),
+        (
+            "amira",
+            vec!["evidence", "add", "new.jpg", "--item", "NOPE"],
+            "there is no item 'NOPE'",
+        ),
+        (
+            "amira",
+            vec![
+                "evidence",
+                "add",
+                "new.jpg",
+                "--investigation",
+                "Mosul 2014",
+                "--time",
+                "3",
+            ],
+            "give --item",
+        ),
+        (
+            "amira",
+            vec![
+                "evidence",
+                "add",
+                "new.jpg",
+                "--item",
+                "S-1",
+                "--time",
+                "400000000000000:00",
+            ],
+            "--time '400000000000000:00'",
+        ),
+    ] {
+        let r = run(d, user, &args);
+        assert_eq!(r.code, 1, "{user} {args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(message), "{user} {args:?}:\n{}", r.stderr);
+    }
+    assert_eq!(
+        folder_files(),
+        before,
+        "nothing was stored for refused adds"
+    );
+
+    // Exports never overwrite.
+    let sha = json(d, "amira", &["evidence", "list", "--format", "json"])["evidence"][0]["sha256"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    ok(
+        d,
+        "amira",
+        &["evidence", "export", &sha[..12], "--out", "out"],
+    );
+    let r = run(
+        d,
+        "amira",
+        &["evidence", "export", &sha[..12], "--out", "out"],
+    );
+    assert!(
+        r.code == 1
+            && r.stderr
+                .contains("already exists: export into an empty folder"),
+        "{}",
+        r.stderr
+    );
 }

@@ -300,7 +300,7 @@ async fn show(
     if format == Format::Json {
         let v = serde_json::json!({
             "database": location.to_string(),
-            "synthetic": false,
+            "synthetic": "partly: only the items in synthetic_demo_items",
             "synthetic_demo_items": {
                 "investigation": DEMO_INVESTIGATION,
                 "note": "SYNTHETIC: the demo investigation's items are made up by armtrace demo to show field documentation; everything else is shipped data",

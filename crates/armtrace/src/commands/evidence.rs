@@ -6,7 +6,6 @@ use crate::UserError;
 use crate::cli::{EvidenceAddArgs, EvidenceCommand, EvidenceDirArg, Format};
 use crate::commands::items::tier_of;
 use crate::output::{Listing, print};
-use anyhow::Context;
 use armtrace_core::evidence::{Collection, EvidenceAnchor};
 use armtrace_core::investigation::Tier;
 use armtrace_core::item::VerificationStatus;
@@ -164,13 +163,17 @@ fn time_ms(s: &str) -> Option<u64> {
         if i > 0 && v >= 60 {
             return None;
         }
-        minutes = minutes * 60 + v;
+        minutes = minutes.checked_mul(60)?.checked_add(v)?;
+    }
+    // A day of video is plenty; beyond a thousand years the number is a typo.
+    if minutes > 1_000 * 365 * 24 * 60 {
+        return None;
     }
     let ms = (seconds * 1000.0).round();
     if ms > 1e15 {
         return None;
     }
-    Some(minutes * 60_000 + ms as u64)
+    minutes.checked_mul(60_000)?.checked_add(ms as u64)
 }
 
 /// A time code as `H:MM:SS.mmm` (hours only when needed).
@@ -253,6 +256,20 @@ async fn add(db: Option<String>, who: &Who, args: EvidenceAddArgs) -> anyhow::Re
     let loc = location(db.clone())?;
     let folder = folder(&loc, &args.dir)?;
     let w = Writer::open(db, who, "adding evidence").await?;
+    // Nothing goes into the folder for a write that would be refused.
+    if let Err(e) = w
+        .store
+        .check_evidence_target(
+            &w.by,
+            args.investigation.as_deref(),
+            args.item.as_deref(),
+            &anchor,
+        )
+        .await
+    {
+        w.store.close().await;
+        return Err(e.into());
+    }
     let now = std::time::SystemTime::now();
     let stored = store_files(&folder, &args.files, now);
     let result = async {
@@ -361,20 +378,36 @@ async fn add(db: Option<String>, who: &Who, args: EvidenceAddArgs) -> anyhow::Re
 
 fn looks_like_rfc3339(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits =
-        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let d = b.get(r)?;
+        if d.iter().all(u8::is_ascii_digit) {
+            std::str::from_utf8(d).ok()?.parse().ok()
+        } else {
+            None
+        }
+    };
+    let fields = (
+        num(0..4),
+        num(5..7),
+        num(8..10),
+        num(11..13),
+        num(14..16),
+        num(17..19),
+    );
+    let (Some(_), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = fields else {
+        return false;
+    };
     b.len() >= 20
-        && digits(0..4)
-        && digits(5..7)
-        && digits(8..10)
-        && digits(11..13)
-        && digits(14..16)
-        && digits(17..19)
         && b[4] == b'-'
         && b[7] == b'-'
         && (b[10] == b'T' || b[10] == b't')
         && b[13] == b':'
         && b[16] == b':'
+        && (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && hour < 24
+        && minute < 60
+        && second <= 60
         && (s.ends_with('Z')
             || s.ends_with('z')
             || s.get(19..).is_some_and(|rest| rest.contains(['+', '-'])))
@@ -672,6 +705,17 @@ fn verify(
     }
 }
 
+/// An exported file's name: its SHA-256 with the original name's extension.
+fn export_name(r: &EvidenceRecord) -> String {
+    let ext = r
+        .original_name
+        .as_deref()
+        .and_then(|n| Path::new(n).extension())
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    format!("{}{ext}", r.sha256)
+}
+
 fn export(
     folder: &EvidenceFolder,
     tier: Tier,
@@ -719,18 +763,24 @@ fn export(
         };
         files.push((r, bytes));
     }
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    std::fs::create_dir_all(out)
+        .map_err(|e| UserError(format!("cannot create {}: {e}", out.display())))?;
+    for (r, _) in &files {
+        let path = out.join(export_name(r));
+        if path.exists() {
+            return Err(UserError(format!(
+                "{} already exists: export into an empty folder; nothing was written",
+                path.display()
+            ))
+            .into());
+        }
+    }
     let mut manifest = Vec::new();
     for (r, bytes) in files {
-        let ext = r
-            .original_name
-            .as_deref()
-            .and_then(|n| Path::new(n).extension())
-            .map(|e| format!(".{}", e.to_string_lossy()))
-            .unwrap_or_default();
-        let name = format!("{}{ext}", r.sha256);
+        let name = export_name(r);
         let path = out.join(&name);
-        std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(&path, &bytes)
+            .map_err(|e| UserError(format!("cannot write {}: {e}", path.display())))?;
         manifest.push(serde_json::json!({
             "file": name,
             "exported_sha256": armtrace_ingest::sha256_hex(&bytes),
@@ -738,15 +788,14 @@ fn export(
         }));
     }
     let manifest_path = out.join("manifest.json");
-    std::fs::write(
-        &manifest_path,
-        serde_json::to_string_pretty(&serde_json::json!({
-            "tier": tier,
-            "notice": tier.notice(),
-            "metadata_stripped": tier == Tier::Public,
-            "evidence": manifest,
-        }))?,
-    )?;
+    let manifest_text = serde_json::to_string_pretty(&serde_json::json!({
+        "tier": tier,
+        "notice": tier.notice(),
+        "metadata_stripped": tier == Tier::Public,
+        "evidence": manifest,
+    }))?;
+    std::fs::write(&manifest_path, manifest_text)
+        .map_err(|e| UserError(format!("cannot write {}: {e}", manifest_path.display())))?;
     writeln!(
         std::io::stdout(),
         "Exported {} files to {} with manifest.json. {}",
@@ -781,6 +830,9 @@ mod tests {
             ("a:b", None),
             ("", None),
             ("1::2", None),
+            ("400000000000000:00", None),
+            ("18446744073709551615:59:00", None),
+            ("1e300", None),
         ] {
             assert_eq!(time_ms(text), ms, "{text}");
         }
@@ -797,6 +849,8 @@ mod tests {
             ("2014-06-12T09:30:00", false),
             ("yesterday", false),
             ("2014-06-1éT09:30:00Zé", false),
+            ("2014-13-45T25:61:61Z", false),
+            ("2014-02-30T10:00:00Z", true),
             ("", false),
         ] {
             assert_eq!(looks_like_rfc3339(text), ok, "{text}");
