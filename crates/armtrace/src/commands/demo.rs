@@ -49,9 +49,20 @@ pub async fn run(db: Option<&str>, who: &Who, format: Format) -> anyhow::Result<
 /// The demo's investigation: its items are SYNTHETIC, made up to show field documentation.
 const DEMO_INVESTIGATION: &str = "Synthetic demo investigation";
 
-/// SYNTHETIC documented items (reference, model, made in, lat, lon, date, possessor, marking):
-/// invented for the demo, not findings.
-const DEMO_ITEMS: &[(&str, &str, &str, &str, &str, &str, &str, &str)] = &[
+/// One synthetic item: reference, model, made in, lat, lon, date, possessor, marking.
+type DemoItem = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+/// SYNTHETIC documented items, invented for the demo, not findings.
+const DEMO_ITEMS: &[DemoItem] = &[
     (
         "SYN-1",
         "Type 56",
