@@ -332,7 +332,6 @@ async fn add(db: Option<String>, who: &Who, args: EvidenceAddArgs) -> anyhow::Re
                     "sha256": s.sha256,
                     "size": s.size,
                     "media_type": f.media_type,
-                    "stored_before": s.already_present,
                     "already_recorded": a.already_recorded,
                     "linked_to": a.linked_to,
                     "perceptual_hash": f.perceptual_hash.map(|h| format!("{h:016x}")),
@@ -352,10 +351,9 @@ async fn add(db: Option<String>, who: &Who, args: EvidenceAddArgs) -> anyhow::Re
             f.media_type,
             s.size,
             s.sha256,
+            // Whether another investigation holds the same file is not this user's business.
             if a.already_recorded {
                 " (already recorded in this investigation)"
-            } else if s.already_present {
-                " (already in the evidence folder)"
             } else {
                 ""
             },
