@@ -157,6 +157,60 @@ fn normalise_type(t: &str) -> String {
     }
 }
 
+/// Where the transfer tables' secondary indexes differ from `transfers::SECONDARY_INDEXES`, which
+/// large imports drop and rebuild: each line names an index that is missing, extra or defined
+/// differently. Empty when they agree.
+pub async fn transfer_index_mismatches(store: &crate::Store) -> Result<Vec<String>, StoreError> {
+    let found: Vec<(String, String)> = match &store.backend {
+        crate::Backend::Sqlite(p) => {
+            let rows: Vec<(String, String)> = sqlx::query_as(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' \
+                 AND tbl_name IN ('transfers', 'deliveries') AND sql IS NOT NULL",
+            )
+            .fetch_all(p)
+            .await?;
+            rows
+        }
+        crate::Backend::Postgres(p) => {
+            let rows: Vec<(String, String)> = sqlx::query_as(
+                "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+                 AND tablename IN ('transfers', 'deliveries') AND indexname NOT LIKE '%_pkey'",
+            )
+            .fetch_all(p)
+            .await?;
+            let schema: String = sqlx::query_scalar("SELECT current_schema()::text")
+                .fetch_one(p)
+                .await?;
+            rows.into_iter()
+                .map(|(name, def)| {
+                    let def = def
+                        .replace(&format!(" ON {schema}."), " ON ")
+                        .replace(" USING btree", "");
+                    (name, def)
+                })
+                .collect()
+        }
+    };
+    let mut out = Vec::new();
+    for (name, on) in crate::transfers::SECONDARY_INDEXES {
+        let want = format!("CREATE INDEX {name} ON {on}");
+        match found.iter().find(|(n, _)| n == name) {
+            None => out.push(format!("missing: {want}")),
+            Some((_, def)) if *def != want => out.push(format!("differs: {def} (expected {want})")),
+            Some(_) => {}
+        }
+    }
+    for (name, def) in &found {
+        if !crate::transfers::SECONDARY_INDEXES
+            .iter()
+            .any(|(n, _)| n == name)
+        {
+            out.push(format!("not in SECONDARY_INDEXES: {def}"));
+        }
+    }
+    Ok(out)
+}
+
 /// Records a migration newer than this build knows, as a newer armtrace would have.
 pub async fn pretend_newer_schema(store: &crate::Store, version: i64) -> Result<(), StoreError> {
     crate::with_pool!(store, p => {

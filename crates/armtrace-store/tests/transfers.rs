@@ -277,6 +277,21 @@ async fn transfer_register_gives_the_same_answers_on_every_backend() {
     }
 }
 
+/// Large imports drop and rebuild the secondary indexes from `SECONDARY_INDEXES`: it must match
+/// what the migrations create, on both backends.
+#[tokio::test]
+async fn rebuilt_indexes_match_the_migrations() {
+    for db in TestDb::all("rebuilt_indexes_match").await {
+        let s = Store::open(&db.location, OpenMode::CreateOrMigrate)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", db.backend()));
+        let drift = armtrace_store::testing::transfer_index_mismatches(&s)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", db.backend()));
+        assert!(drift.is_empty(), "{}: {drift:?}", db.backend());
+    }
+}
+
 #[derive(Debug)]
 struct Broken;
 impl std::fmt::Display for Broken {
@@ -297,7 +312,17 @@ async fn a_failed_import_writes_nothing() {
             format: "sipri_trade_register".into(),
             selection: None,
         };
-        let good: Vec<Transfer> = e.transfers[..200].to_vec();
+        // Enough records (copies under new keys) that the import drops the secondary indexes
+        // before it fails: the rollback must bring them back.
+        let good: Vec<Transfer> = (0..101)
+            .flat_map(|copy| {
+                e.transfers[..200].iter().map(move |t| {
+                    let mut t = t.clone();
+                    t.record_key = format!("{}#{copy}", t.record_key);
+                    t
+                })
+            })
+            .collect();
         let batches: Vec<Result<Vec<Transfer>, Broken>> = vec![Ok(good), Err(Broken)];
         match s
             .import_transfers(
@@ -319,6 +344,10 @@ async fn a_failed_import_writes_nothing() {
             db.backend()
         );
         assert_eq!(s.file_imported("abc", None).await.ok().flatten(), None);
+        let drift = armtrace_store::testing::transfer_index_mismatches(&s)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", db.backend()));
+        assert!(drift.is_empty(), "{}: {drift:?}", db.backend());
         s.close().await;
     }
 }
@@ -420,6 +449,11 @@ async fn full_registers_follow_sipri_semantics_on_every_backend() {
             10_396,
             "{b}"
         );
+        // The first import was large enough to drop the secondary indexes and build them again.
+        let drift = armtrace_store::testing::transfer_index_mismatches(&s)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(drift.is_empty(), "{b}: {drift:?}");
         // Older format, order basis: whole register total and Iraq's suppliers.
         let v = s
             .volumes(
