@@ -145,7 +145,7 @@ const DELIVERY_COLUMNS: &[&str] = &[
 pub(crate) const SECONDARY_INDEXES: &[(&str, &str)] = &[
     (
         "transfers_by_recipient",
-        "transfers (release_no, recipient, supplier)",
+        "transfers (release_no, recipient, supplier, kind, order_year, first_delivery, number_delivered, tiv_delivered)",
     ),
     (
         "transfers_by_supplier",
@@ -444,9 +444,6 @@ impl Store {
                         (next_n - 1, *t)
                     })
                     .collect();
-                let rows: Vec<Vec<Value>> = numbered.iter().map(|(n, t)| transfer_row(release_no, *n, t)).collect();
-                let deliveries: Vec<Vec<Value>> =
-                    numbered.iter().flat_map(|(n, t)| delivery_rows(release_no, *n, t)).collect();
                 let mut names: Vec<(String, String)> = fresh
                     .iter()
                     .flat_map(|t| {
@@ -463,7 +460,10 @@ impl Store {
                     .map(|(p, n)| vec![Value::Int(Some(release_no)), Value::from(p), Value::from(n)])
                     .collect();
                 insert_rows(&mut tx, "release_parties", &["release_no", "party", "name"], name_rows, OnConflict::Ignore).await?;
+                // Rows are built as they are sent (see `AppendRows`).
+                let rows = numbered.iter().map(|(n, t)| transfer_row(release_no, *n, t));
                 added += AppendRows::append_rows(&mut tx, "transfers", TRANSFER_COLUMNS, rows).await?;
+                let deliveries = numbered.iter().flat_map(|(n, t)| delivery_rows(release_no, *n, t));
                 AppendRows::append_rows(&mut tx, "deliveries", DELIVERY_COLUMNS, deliveries).await?;
                 progress(records);
             }
@@ -512,12 +512,13 @@ impl Store {
             tx.commit().await?;
             (records, added, new_release)
         });
-        // After a large load PostgreSQL's planner statistics are stale until autovacuum runs;
-        // refresh them so the next queries use the covering indexes.
+        // After a large load PostgreSQL's planner statistics are stale and its visibility map
+        // empty until autovacuum runs; until then the covering indexes cannot answer without
+        // visiting the table. Vacuum and analyse now (outside the import's transaction).
         if let crate::Backend::Postgres(p) = &self.backend
             && added >= 50_000
         {
-            sqlx::query("ANALYZE transfers, deliveries")
+            sqlx::query("VACUUM (ANALYZE) transfers, deliveries")
                 .execute(p)
                 .await
                 .map_err(StoreError::Database)?;

@@ -5,10 +5,11 @@
 -- - the unique index on (release_no, record_key) is gone: the importer reads the keys a release
 --   already has and skips those records under the write lock (`BEGIN IMMEDIATE`), so nothing can
 --   add a duplicate key, and the index only cost time on every row written;
--- - the transfers' party indexes end with the other party instead of the order year (no query
---   can range over order_year: they filter on COALESCE(order_year, first_delivery)), so "who
---   supplied this recipient" reads one recipient's rows already grouped by supplier; with the
---   order year, SQLite's planner preferred scanning a whole release by supplier to avoid a sort.
+-- - the transfers' party indexes continue with the other party instead of the order year (no
+--   query can range over order_year: they filter on COALESCE(order_year, first_delivery)), so
+--   "who supplied this recipient" reads one recipient's rows already grouped by supplier (with
+--   the order year, SQLite's planner scanned a whole release by supplier to avoid a sort), and
+--   the recipient index also holds what that question sums, so it never reads the table.
 -- SQLite cannot change a table's storage in place: each table is rebuilt, rows copied in key order.
 
 CREATE TABLE transfers_0005 (
@@ -49,7 +50,7 @@ CREATE TABLE transfers_0005 (
 INSERT INTO transfers_0005 SELECT * FROM transfers ORDER BY release_no, n;
 DROP TABLE transfers;
 ALTER TABLE transfers_0005 RENAME TO transfers;
-CREATE INDEX transfers_by_recipient ON transfers (release_no, recipient, supplier);
+CREATE INDEX transfers_by_recipient ON transfers (release_no, recipient, supplier, kind, order_year, first_delivery, number_delivered, tiv_delivered);
 CREATE INDEX transfers_by_supplier ON transfers (release_no, supplier, recipient);
 
 CREATE TABLE deliveries_0005 (
