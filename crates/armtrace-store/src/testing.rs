@@ -211,6 +211,39 @@ pub async fn transfer_index_mismatches(store: &crate::Store) -> Result<Vec<Strin
     Ok(out)
 }
 
+/// A store left at an older schema `version` (only the migrations up to it applied), as an older
+/// armtrace would have left it, for proving that existing databases migrate. The store's own
+/// code may not run on an old schema; use it only for what that version already had.
+pub async fn store_at_version(
+    location: &Location,
+    version: i64,
+) -> Result<crate::Store, StoreError> {
+    let backend = match location {
+        Location::Sqlite(path) => {
+            let options = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                .foreign_keys(true);
+            let pool = sqlx::SqlitePool::connect_with(options).await?;
+            crate::open::SQLITE_MIGRATIONS
+                .run_to(version, &pool)
+                .await?;
+            crate::Backend::Sqlite(pool)
+        }
+        Location::Postgres(url) => {
+            let pool = sqlx::PgPool::connect(url).await?;
+            crate::open::POSTGRES_MIGRATIONS
+                .run_to(version, &pool)
+                .await?;
+            crate::Backend::Postgres(pool)
+        }
+    };
+    Ok(crate::Store {
+        backend,
+        location: location.clone(),
+    })
+}
+
 /// Records a migration newer than this build knows, as a newer armtrace would have.
 pub async fn pretend_newer_schema(store: &crate::Store, version: i64) -> Result<(), StoreError> {
     crate::with_pool!(store, p => {

@@ -292,6 +292,90 @@ async fn rebuilt_indexes_match_the_migrations() {
     }
 }
 
+/// What a few questions answer, for comparing a database before and after a migration.
+async fn answers(s: &Store) -> String {
+    let latest = ReleaseChoice::LatestSipri;
+    let mut out = format!(
+        "{:?}\n",
+        s.releases().await.unwrap_or_else(|e| panic!("{e}"))
+    );
+    for basis in [YearBasis::Order, YearBasis::Delivery] {
+        let a = s
+            .suppliers(
+                &latest,
+                &country("IRQ"),
+                basis,
+                Period::default(),
+                Some(&country("IRN")),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        out.push_str(&format!("{:?} {:?}\n", a.suppliers, a.common));
+        for by in [VolumeGroup::Year, VolumeGroup::Supplier] {
+            let q = VolumesQuery {
+                by,
+                basis,
+                supplier: None,
+                recipient: Some(country("IRQ")),
+                category: None,
+                period: Period::default(),
+            };
+            let v = s
+                .volumes(&latest, &q)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            out.push_str(&format!(
+                "{:?} {} {}\n",
+                v.rows, v.total_tiv, v.estimated_deals
+            ));
+        }
+    }
+    let (_, rows) = s
+        .list_transfers(&latest, &TransferFilter::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    out.push_str(&format!("{rows:?}\n"));
+    out
+}
+
+/// A database written at schema v4 (before the transfer-speed migration) migrates with its
+/// transfers, gives the same answers after, and re-importing its file adds nothing.
+#[tokio::test]
+async fn an_existing_database_migrates_and_answers_the_same() {
+    for db in TestDb::all("an_existing_database_migrates").await {
+        let b = db.backend();
+        let old = armtrace_store::testing::store_at_version(&db.location, 4)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        old.bootstrap("analyst", &AuditSigner::from_secret([3; 32]))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let set = armtrace_refdata::load().unwrap_or_else(|e| panic!("{e}"));
+        old.load_reference(&set, &analyst())
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let subset = armtrace_refdata::SIPRI_IRAQ_IRAN_SUBSET;
+        assert_eq!(import(&old, "subset.csv", subset).await.added, 398, "{b}");
+        let before = answers(&old).await;
+        old.close().await;
+        let s = Store::open(&db.location, OpenMode::CreateOrMigrate)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(
+            s.applied_version().await.ok().flatten(),
+            Some(armtrace_store::SCHEMA_VERSION),
+            "{b}"
+        );
+        assert_eq!(answers(&s).await, before, "{b}");
+        assert_eq!(import(&s, "subset.csv", subset).await.added, 0, "{b}");
+        let drift = armtrace_store::testing::transfer_index_mismatches(&s)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(drift.is_empty(), "{b}: {drift:?}");
+        s.close().await;
+    }
+}
+
 #[derive(Debug)]
 struct Broken;
 impl std::fmt::Display for Broken {
