@@ -423,11 +423,22 @@ impl Store {
                 .await?;
             let before = u64::try_from(before).unwrap_or(0);
             let mut deferred = false;
+            let mut written_keys: HashSet<String> = HashSet::new();
             let (mut records, mut added) = (0u64, 0u64);
             for batch in batches {
                 let batch = batch.map_err(ImportError::Source)?;
                 records += batch.len() as u64;
                 let fresh: Vec<&Transfer> = batch.iter().filter(|t| !existing.contains(&t.record_key)).collect();
+                // No unique index guards record keys (it cost time on every row): a key this load
+                // writes twice is refused here, and the whole load with it.
+                for t in &fresh {
+                    if !written_keys.insert(t.record_key.clone()) {
+                        return Err(ImportError::Store(StoreError::Invalid(format!(
+                            "{}, line {}: record key '{}' appears twice in this import; nothing was imported",
+                            t.record.file, t.record.line, t.record_key
+                        ))));
+                    }
+                }
                 let after = added + fresh.len() as u64;
                 if !deferred && after >= DEFER_INDEXES_FROM && after > before {
                     for (name, _) in SECONDARY_INDEXES {

@@ -376,6 +376,45 @@ async fn an_existing_database_migrates_and_answers_the_same() {
     }
 }
 
+/// No unique index guards record keys any more: the importer refuses a key written twice in one
+/// load (the parsers never produce one; the store must not rely on that).
+#[tokio::test]
+async fn a_record_key_twice_in_one_import_is_refused() {
+    for db in TestDb::all("a_record_key_twice").await {
+        let b = db.backend();
+        let s = store(&db).await;
+        let e = parse_export("subset.csv", armtrace_refdata::SIPRI_IRAQ_IRAN_SUBSET);
+        let spec = ReleaseSpec {
+            source: "sipri".into(),
+            name: "2025-03-13".into(),
+            format: "sipri_trade_register".into(),
+            selection: None,
+        };
+        let batches: Vec<Result<Vec<Transfer>, IngestError>> = vec![
+            Ok(e.transfers[..10].to_vec()),
+            Ok(e.transfers[5..6].to_vec()),
+        ];
+        match s
+            .import_transfers(
+                &analyst(),
+                &spec,
+                "subset.csv",
+                "twice",
+                batches.into_iter(),
+                &mut |_| {},
+            )
+            .await
+        {
+            Err(ImportError::Store(e)) => {
+                assert!(e.to_string().contains("appears twice"), "{b}: {e}")
+            }
+            other => panic!("{b}: expected a refusal, got {other:?}"),
+        }
+        assert!(s.releases().await.unwrap_or_default().is_empty(), "{b}");
+        s.close().await;
+    }
+}
+
 #[derive(Debug)]
 struct Broken;
 impl std::fmt::Display for Broken {
