@@ -3,7 +3,8 @@
 //!
 //! Data: the full SIPRI registers from `../shared/data` (skipped, with a message, when absent) and
 //! synthetic native transfers that this program generates (their files say "synthetic" in their
-//! names). PostgreSQL figures need `ARMTRACE_TEST_PG` to hold a URL (`ARMTRACE_BENCH_SQLITE_ONLY=1` skips them).
+//! names). PostgreSQL figures need `ARMTRACE_TEST_PG` to hold a URL (`ARMTRACE_BENCH_SQLITE_ONLY=1` skips them;
+//! `ARMTRACE_BENCH_POSTGRES_ONLY=1` skips SQLite).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // A benchmark's job is to print figures.
 
@@ -97,7 +98,10 @@ pub(crate) async fn fresh_store(db: &TestDb) -> anyhow::Result<Store> {
 
 /// Backends to measure: SQLite, and PostgreSQL when a URL is given.
 pub(crate) async fn backends(name: &str) -> Vec<TestDb> {
-    let mut v = vec![TestDb::sqlite()];
+    let mut v = Vec::new();
+    if std::env::var("ARMTRACE_BENCH_POSTGRES_ONLY").is_err() {
+        v.push(TestDb::sqlite());
+    }
     if std::env::var("ARMTRACE_BENCH_SQLITE_ONLY").is_err() {
         v.extend(TestDb::postgres(name).await);
     }

@@ -11,11 +11,11 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+pub(crate) static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+pub(crate) static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// The schema version this build of armtrace writes (the highest migration).
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// How long to wait for PostgreSQL before saying it is unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);

@@ -157,6 +157,93 @@ fn normalise_type(t: &str) -> String {
     }
 }
 
+/// Where the transfer tables' secondary indexes differ from `transfers::SECONDARY_INDEXES`, which
+/// large imports drop and rebuild: each line names an index that is missing, extra or defined
+/// differently. Empty when they agree.
+pub async fn transfer_index_mismatches(store: &crate::Store) -> Result<Vec<String>, StoreError> {
+    let found: Vec<(String, String)> = match &store.backend {
+        crate::Backend::Sqlite(p) => {
+            let rows: Vec<(String, String)> = sqlx::query_as(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' \
+                 AND tbl_name IN ('transfers', 'deliveries') AND sql IS NOT NULL",
+            )
+            .fetch_all(p)
+            .await?;
+            rows
+        }
+        crate::Backend::Postgres(p) => {
+            let rows: Vec<(String, String)> = sqlx::query_as(
+                "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+                 AND tablename IN ('transfers', 'deliveries') AND indexname NOT LIKE '%_pkey'",
+            )
+            .fetch_all(p)
+            .await?;
+            let schema: String = sqlx::query_scalar("SELECT current_schema()::text")
+                .fetch_one(p)
+                .await?;
+            rows.into_iter()
+                .map(|(name, def)| {
+                    let def = def
+                        .replace(&format!(" ON {schema}."), " ON ")
+                        .replace(" USING btree", "");
+                    (name, def)
+                })
+                .collect()
+        }
+    };
+    let mut out = Vec::new();
+    for (name, on) in crate::transfers::SECONDARY_INDEXES {
+        let want = format!("CREATE INDEX {name} ON {on}");
+        match found.iter().find(|(n, _)| n == name) {
+            None => out.push(format!("missing: {want}")),
+            Some((_, def)) if *def != want => out.push(format!("differs: {def} (expected {want})")),
+            Some(_) => {}
+        }
+    }
+    for (name, def) in &found {
+        if !crate::transfers::SECONDARY_INDEXES
+            .iter()
+            .any(|(n, _)| n == name)
+        {
+            out.push(format!("not in SECONDARY_INDEXES: {def}"));
+        }
+    }
+    Ok(out)
+}
+
+/// A store left at an older schema `version` (only the migrations up to it applied), as an older
+/// armtrace would have left it, for proving that existing databases migrate. The store's own
+/// code may not run on an old schema; use it only for what that version already had.
+pub async fn store_at_version(
+    location: &Location,
+    version: i64,
+) -> Result<crate::Store, StoreError> {
+    let backend = match location {
+        Location::Sqlite(path) => {
+            let options = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                .foreign_keys(true);
+            let pool = sqlx::SqlitePool::connect_with(options).await?;
+            crate::open::SQLITE_MIGRATIONS
+                .run_to(version, &pool)
+                .await?;
+            crate::Backend::Sqlite(pool)
+        }
+        Location::Postgres(url) => {
+            let pool = sqlx::PgPool::connect(url).await?;
+            crate::open::POSTGRES_MIGRATIONS
+                .run_to(version, &pool)
+                .await?;
+            crate::Backend::Postgres(pool)
+        }
+    };
+    Ok(crate::Store {
+        backend,
+        location: location.clone(),
+    })
+}
+
 /// Records a migration newer than this build knows, as a newer armtrace would have.
 pub async fn pretend_newer_schema(store: &crate::Store, version: i64) -> Result<(), StoreError> {
     crate::with_pool!(store, p => {

@@ -277,6 +277,144 @@ async fn transfer_register_gives_the_same_answers_on_every_backend() {
     }
 }
 
+/// Large imports drop and rebuild the secondary indexes from `SECONDARY_INDEXES`: it must match
+/// what the migrations create, on both backends.
+#[tokio::test]
+async fn rebuilt_indexes_match_the_migrations() {
+    for db in TestDb::all("rebuilt_indexes_match").await {
+        let s = Store::open(&db.location, OpenMode::CreateOrMigrate)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", db.backend()));
+        let drift = armtrace_store::testing::transfer_index_mismatches(&s)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", db.backend()));
+        assert!(drift.is_empty(), "{}: {drift:?}", db.backend());
+    }
+}
+
+/// What a few questions answer, for comparing a database before and after a migration.
+async fn answers(s: &Store) -> String {
+    let latest = ReleaseChoice::LatestSipri;
+    let mut out = format!(
+        "{:?}\n",
+        s.releases().await.unwrap_or_else(|e| panic!("{e}"))
+    );
+    for basis in [YearBasis::Order, YearBasis::Delivery] {
+        let a = s
+            .suppliers(
+                &latest,
+                &country("IRQ"),
+                basis,
+                Period::default(),
+                Some(&country("IRN")),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        out.push_str(&format!("{:?} {:?}\n", a.suppliers, a.common));
+        for by in [VolumeGroup::Year, VolumeGroup::Supplier] {
+            let q = VolumesQuery {
+                by,
+                basis,
+                supplier: None,
+                recipient: Some(country("IRQ")),
+                category: None,
+                period: Period::default(),
+            };
+            let v = s
+                .volumes(&latest, &q)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            out.push_str(&format!(
+                "{:?} {} {}\n",
+                v.rows, v.total_tiv, v.estimated_deals
+            ));
+        }
+    }
+    let (_, rows) = s
+        .list_transfers(&latest, &TransferFilter::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    out.push_str(&format!("{rows:?}\n"));
+    out
+}
+
+/// A database written at schema v4 (before the transfer-speed migration) migrates with its
+/// transfers, gives the same answers after, and re-importing its file adds nothing.
+#[tokio::test]
+async fn an_existing_database_migrates_and_answers_the_same() {
+    for db in TestDb::all("an_existing_database_migrates").await {
+        let b = db.backend();
+        let old = armtrace_store::testing::store_at_version(&db.location, 4)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        old.bootstrap("analyst", &AuditSigner::from_secret([3; 32]))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let set = armtrace_refdata::load().unwrap_or_else(|e| panic!("{e}"));
+        old.load_reference(&set, &analyst())
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let subset = armtrace_refdata::SIPRI_IRAQ_IRAN_SUBSET;
+        assert_eq!(import(&old, "subset.csv", subset).await.added, 398, "{b}");
+        let before = answers(&old).await;
+        old.close().await;
+        let s = Store::open(&db.location, OpenMode::CreateOrMigrate)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(
+            s.applied_version().await.ok().flatten(),
+            Some(armtrace_store::SCHEMA_VERSION),
+            "{b}"
+        );
+        assert_eq!(answers(&s).await, before, "{b}");
+        assert_eq!(import(&s, "subset.csv", subset).await.added, 0, "{b}");
+        let drift = armtrace_store::testing::transfer_index_mismatches(&s)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(drift.is_empty(), "{b}: {drift:?}");
+        s.close().await;
+    }
+}
+
+/// No unique index guards record keys any more: the importer refuses a key written twice in one
+/// load (the parsers never produce one; the store must not rely on that).
+#[tokio::test]
+async fn a_record_key_twice_in_one_import_is_refused() {
+    for db in TestDb::all("a_record_key_twice").await {
+        let b = db.backend();
+        let s = store(&db).await;
+        let e = parse_export("subset.csv", armtrace_refdata::SIPRI_IRAQ_IRAN_SUBSET);
+        let spec = ReleaseSpec {
+            source: "sipri".into(),
+            name: "2025-03-13".into(),
+            format: "sipri_trade_register".into(),
+            selection: None,
+        };
+        let batches: Vec<Result<Vec<Transfer>, IngestError>> = vec![
+            Ok(e.transfers[..10].to_vec()),
+            Ok(e.transfers[5..6].to_vec()),
+        ];
+        match s
+            .import_transfers(
+                &analyst(),
+                &spec,
+                "subset.csv",
+                "twice",
+                batches.into_iter(),
+                &mut |_| {},
+            )
+            .await
+        {
+            Err(ImportError::Store(e)) => {
+                assert!(e.to_string().contains("appears twice"), "{b}: {e}")
+            }
+            other => panic!("{b}: expected a refusal, got {other:?}"),
+        }
+        assert!(s.releases().await.unwrap_or_default().is_empty(), "{b}");
+        s.close().await;
+    }
+}
+
 #[derive(Debug)]
 struct Broken;
 impl std::fmt::Display for Broken {
@@ -297,7 +435,17 @@ async fn a_failed_import_writes_nothing() {
             format: "sipri_trade_register".into(),
             selection: None,
         };
-        let good: Vec<Transfer> = e.transfers[..200].to_vec();
+        // Enough records (copies under new keys) that the import drops the secondary indexes
+        // before it fails: the rollback must bring them back.
+        let good: Vec<Transfer> = (0..101)
+            .flat_map(|copy| {
+                e.transfers[..200].iter().map(move |t| {
+                    let mut t = t.clone();
+                    t.record_key = format!("{}#{copy}", t.record_key);
+                    t
+                })
+            })
+            .collect();
         let batches: Vec<Result<Vec<Transfer>, Broken>> = vec![Ok(good), Err(Broken)];
         match s
             .import_transfers(
@@ -319,6 +467,10 @@ async fn a_failed_import_writes_nothing() {
             db.backend()
         );
         assert_eq!(s.file_imported("abc", None).await.ok().flatten(), None);
+        let drift = armtrace_store::testing::transfer_index_mismatches(&s)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", db.backend()));
+        assert!(drift.is_empty(), "{}: {drift:?}", db.backend());
         s.close().await;
     }
 }
@@ -420,6 +572,11 @@ async fn full_registers_follow_sipri_semantics_on_every_backend() {
             10_396,
             "{b}"
         );
+        // The first import was large enough to drop the secondary indexes and build them again.
+        let drift = armtrace_store::testing::transfer_index_mismatches(&s)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(drift.is_empty(), "{b}: {drift:?}");
         // Older format, order basis: whole register total and Iraq's suppliers.
         let v = s
             .volumes(
