@@ -11,7 +11,6 @@ use armtrace_store::NewEvidence;
 use image::ImageEncoder;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 const WIDTH: u32 = 4032;
@@ -87,7 +86,7 @@ pub async fn run(n: usize, keep: Option<PathBuf>) -> anyhow::Result<()> {
     let store = dir.join("evidence_store");
     let _ = std::fs::remove_dir_all(&store);
     let folder = EvidenceFolder::open(&store)?;
-    let (took, facts) = parallel_add(&folder, &files, threads)?;
+    let (took, facts) = parallel_add(&folder, &files)?;
     println!(
         "  armtrace inspect + put into a fresh evidence folder ({threads} threads, fsync per file): {:.2} s ({:.0} files/s, {:.0} MB/s)",
         secs(took),
@@ -103,7 +102,7 @@ pub async fn run(n: usize, keep: Option<PathBuf>) -> anyhow::Result<()> {
         n as f64 / secs(took + recorded),
         mb / secs(took + recorded)
     );
-    let (took, _) = parallel_add(&folder, &files, threads)?;
+    let (took, _) = parallel_add(&folder, &files)?;
     println!(
         "  the same again (all already present, inspected again): {:.2} s ({:.0} files/s)",
         secs(took),
@@ -201,40 +200,18 @@ fn one_file(bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Stores every file with `EvidenceFolder::add_all` (all cores), as `evidence add` does.
 fn parallel_add(
     folder: &EvidenceFolder,
     files: &[PathBuf],
-    threads: usize,
 ) -> anyhow::Result<(Duration, Vec<FileFacts>)> {
-    let next = AtomicUsize::new(0);
-    let now = SystemTime::now();
-    let facts = std::sync::Mutex::new(Vec::with_capacity(files.len()));
     let t = Instant::now();
-    std::thread::scope(|s| -> anyhow::Result<()> {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| -> anyhow::Result<()> {
-                    while let Some(path) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        let (_, f) = folder.add(path, now)?;
-                        facts
-                            .lock()
-                            .map_err(|_| anyhow::anyhow!("a worker panicked"))?
-                            .push(f);
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        for w in workers {
-            w.join()
-                .map_err(|_| anyhow::anyhow!("a worker panicked"))??;
-        }
-        Ok(())
-    })?;
+    let results = folder.add_all(files, SystemTime::now());
     let took = t.elapsed();
-    let facts = facts
-        .into_inner()
-        .map_err(|_| anyhow::anyhow!("a worker panicked"))?;
+    let facts = results
+        .into_iter()
+        .map(|r| r.map(|(_, f)| f))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok((took, facts))
 }
 

@@ -316,6 +316,35 @@ impl EvidenceFolder {
         Ok(bytes)
     }
 
+    /// [`EvidenceFolder::add`] for many files on all cores; the results are in the order of
+    /// `sources`, one per file.
+    pub fn add_all(
+        &self,
+        sources: &[PathBuf],
+        now: SystemTime,
+    ) -> Vec<Result<(StoredFile, FileFacts), EvidenceError>> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let next = AtomicUsize::new(0);
+        let results = Mutex::new(Vec::with_capacity(sources.len()));
+        std::thread::scope(|s| {
+            for _ in 0..threads.min(sources.len().max(1)) {
+                s.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(path) = sources.get(i) else { break };
+                        let r = self.add(path, now);
+                        if let Ok(mut v) = results.lock() {
+                            v.push((i, r));
+                        }
+                    }
+                });
+            }
+        });
+        let mut v = results.into_inner().unwrap_or_else(|e| e.into_inner());
+        v.sort_by_key(|(i, _)| *i);
+        v.into_iter().map(|(_, r)| r).collect()
+    }
+
     /// Re-hashes every expected `(sha256, size)` file on all cores and reports what is missing
     /// or changed, and (with [`Orphans::Report`]) files that nothing expected.
     pub fn verify(

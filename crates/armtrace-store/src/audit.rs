@@ -10,7 +10,7 @@ use crate::{Store, StoreError, with_pool};
 use armtrace_core::access::{AccessError, Action, Identity, Resource, Role, Scope, User, check};
 use armtrace_core::audit::{
     AuditEntry, AuditSigner, Change, Checkpoint, GENESIS, Problem, ProblemKind, Verification,
-    utc_timestamp, verify,
+    verify,
 };
 use serde_json::Value;
 use sqlx::{Database, Transaction};
@@ -22,14 +22,7 @@ const AUDIT_LOCK: i64 = 0x6172_6d74_7261_6365;
 /// The metadata key holding the public half of the checkpoint key.
 pub(crate) const PUBLIC_KEY_META: &str = "audit_public_key";
 
-/// The current time as RFC 3339 UTC.
-pub(crate) fn now() -> String {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
-    utc_timestamp(ms)
-}
+pub(crate) use crate::clock::now;
 
 /// A pool that can begin a transaction holding the audit lock.
 pub(crate) trait LockedPool {

@@ -5,7 +5,7 @@
 
 use crate::audit::{LockedPool, append, authorize, change, now};
 use crate::bulk::{OnConflict, Value as Cell, insert_rows};
-use crate::items::{insert_review, investigation_for_write};
+use crate::items::{insert_review, invalid, investigation_for_write};
 use crate::{Store, StoreError, with_pool};
 use armtrace_core::Id;
 use armtrace_core::access::{AccessError, Action, Identity, Resource};
@@ -25,6 +25,8 @@ pub struct NewEvidence {
     pub size: u64,
     pub media_type: String,
     pub original_name: Option<String>,
+    /// How it was collected; without `retrieved_at`/`retrieved_by`, it was retrieved now by the
+    /// user adding it.
     pub collection: Collection,
     pub exif_capture_time: Option<String>,
     pub exif_gps: Option<(f64, f64)>,
@@ -102,10 +104,6 @@ const EVIDENCE_COLUMNS: &str = "e.id, v.name, e.sha256, e.size, e.media_type, e.
     e.original_url, e.platform, e.post_id, e.uploader, e.retrieved_at, e.retrieved_by, \
     e.archive_url, e.exif_capture_time, e.exif_lat, e.exif_lon, e.exif_camera, e.warnings, \
     e.width, e.height, e.perceptual_hash, e.verification, e.added_at, e.added_by, e.investigation_id";
-
-fn invalid(what: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Invalid(format!("stored {what}: {e}"))
-}
 
 fn anchor_cells(a: &EvidenceAnchor) -> [Cell; 7] {
     let i = |v: u64| Cell::Int(Some(i64::try_from(v).unwrap_or(i64::MAX)));
@@ -262,8 +260,9 @@ impl Store {
                             Cell::from(c.platform.clone()),
                             Cell::from(c.post_id.clone()),
                             Cell::from(c.uploader.clone()),
-                            Cell::from(c.retrieved_at.clone()),
-                            Cell::from(c.retrieved_by.clone()),
+                            // Retrieved now, by whoever adds it, unless said otherwise.
+                            Cell::from(c.retrieved_at.clone().unwrap_or_else(|| at.clone())),
+                            Cell::from(c.retrieved_by.clone().unwrap_or_else(|| by.name().to_string())),
                             Cell::from(c.archive_url.clone()),
                             Cell::from(f.exif_capture_time.clone()),
                             Cell::from(f.exif_gps.map(|g| g.0)),

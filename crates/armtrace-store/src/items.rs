@@ -236,7 +236,8 @@ macro_rules! item_row {
     }};
 }
 
-fn invalid(what: &str, e: impl std::fmt::Display) -> StoreError {
+/// A stored value that no longer reads back.
+pub(crate) fn invalid(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Invalid(format!("stored {what}: {e}"))
 }
 

@@ -4,7 +4,7 @@
 
 use crate::audit::{LockedPool, append, authorize, change};
 use crate::bulk::{AppendRows, OnConflict, Value, insert_rows};
-use crate::clock::now_rfc3339;
+use crate::clock::now;
 use crate::{Store, StoreError, with_pool};
 use armtrace_core::Measure;
 use armtrace_core::access::{Action, Identity, Resource};
@@ -365,7 +365,7 @@ impl Store {
         E: std::error::Error + Send + 'static,
     {
         let release_id = release_id(&spec.source, &spec.name, &spec.format).to_string();
-        let now = now_rfc3339();
+        let now = now();
         let postgres = matches!(self.backend, crate::Backend::Postgres(_));
         let (records, added, new_release) = with_pool!(self, p => {
             let mut tx = p.begin_locked().await?;

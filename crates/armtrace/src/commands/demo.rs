@@ -139,21 +139,10 @@ async fn field_demo(store: &Store, by: &Identity) -> anyhow::Result<()> {
             acquired: Some("captured_in_battle".into()),
             acquired_basis: Some("inferred".into()),
             notes: Some("SYNTHETIC: made up by armtrace demo".into()),
-            markings: match marking.splitn(3, ':').collect::<Vec<_>>().as_slice() {
-                [position, script, text] => {
-                    let (text, mask) = match text.split_once(':') {
-                        Some((t, m)) => (t, Some(m.to_string())),
-                        None => (*text, None),
-                    };
-                    vec![armtrace_ingest::items::MarkingFields {
-                        position: position.to_string(),
-                        script: script.to_string(),
-                        text: text.to_string(),
-                        mask,
-                        ..Default::default()
-                    }]
-                }
-                _ => vec![],
+            markings: if marking.is_empty() {
+                vec![]
+            } else {
+                vec![super::items::marking_arg(marking)?]
             },
             ..Default::default()
         };

@@ -279,12 +279,9 @@ async fn add(db: Option<String>, who: &Who, args: EvidenceAddArgs) -> anyhow::Re
             platform: args.platform.clone(),
             post_id: args.post_id.clone(),
             uploader: args.uploader.clone(),
-            retrieved_at: Some(args.retrieved_at.clone().unwrap_or_else(now_rfc3339)),
-            retrieved_by: Some(
-                args.retrieved_by
-                    .clone()
-                    .unwrap_or_else(|| w.by.name().to_string()),
-            ),
+            // The store fills in now and the acting user when these are not given.
+            retrieved_at: args.retrieved_at.clone(),
+            retrieved_by: args.retrieved_by.clone(),
             archive_url: args.archive_url.clone(),
         };
         let new: Vec<NewEvidence> = stored
@@ -413,44 +410,19 @@ fn looks_like_rfc3339(s: &str) -> bool {
 
 type Stored = (PathBuf, StoredFile, FileFacts);
 
-/// Copies files into the folder and inspects them, on both cores.
+/// Copies files into the folder and inspects them, on all cores.
 fn store_files(
     folder: &EvidenceFolder,
     files: &[PathBuf],
     now: std::time::SystemTime,
 ) -> anyhow::Result<Vec<Stored>> {
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(files.len().max(1));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut results: Vec<Option<anyhow::Result<Stored>>> = (0..files.len()).map(|_| None).collect();
-    let slots = std::sync::Mutex::new(&mut results);
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(path) = files.get(i) else { break };
-                    let r = folder
-                        .add(path, now)
-                        .map(|(s, f)| (path.clone(), s, f))
-                        .map_err(|e| {
-                            anyhow::Error::from(UserError(format!(
-                                "storing {}: {e}",
-                                path.display()
-                            )))
-                        });
-                    if let Ok(mut slots) = slots.lock() {
-                        slots[i] = Some(r);
-                    }
-                }
-            });
-        }
-    });
-    results
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(anyhow::anyhow!("a worker storing evidence stopped"))))
+    files
+        .iter()
+        .zip(folder.add_all(files, now))
+        .map(|(path, r)| {
+            r.map(|(s, f)| (path.clone(), s, f))
+                .map_err(|e| UserError(format!("storing {}: {e}", path.display())).into())
+        })
         .collect()
 }
 
@@ -802,15 +774,6 @@ fn export(
         tier.notice()
     )?;
     Ok(())
-}
-
-/// The current time as RFC 3339 UTC.
-fn now_rfc3339() -> String {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
-    armtrace_core::audit::utc_timestamp(ms)
 }
 
 #[cfg(test)]

@@ -272,7 +272,7 @@ impl Checks {
 
 /// Splits `POSITION:SCRIPT:TEXT[:MASK]`. The text may itself hold colons; a last part is taken
 /// as the mask only when it is as long as the text before it and made of `.`, `~` and `?`.
-fn marking_arg(s: &str) -> anyhow::Result<MarkingFields> {
+pub(crate) fn marking_arg(s: &str) -> anyhow::Result<MarkingFields> {
     let mut parts = s.splitn(3, ':');
     let (Some(position), Some(script), Some(rest)) = (parts.next(), parts.next(), parts.next())
     else {
