@@ -13,6 +13,8 @@ pub(crate) enum Value {
     /// Coordinates and confidences only; quantities and money are integer thousandths.
     Float(Option<f64>),
     Bool(bool),
+    /// Binary data (stored transfer segments).
+    Bytes(Vec<u8>),
 }
 
 impl From<&str> for Value {
@@ -71,6 +73,7 @@ macro_rules! impl_bind_values {
                     Value::Int(i) => row.push_bind(i),
                     Value::Float(x) => row.push_bind(x),
                     Value::Bool(b) => row.push_bind(b),
+                    Value::Bytes(b) => row.push_bind(b),
                 };
             }
             fn rows_affected(r: &Self::QueryResult) -> u64 {
@@ -259,6 +262,7 @@ fn sqlite_arguments(
                 Value::Int(i) => args.add(i),
                 Value::Float(x) => args.add(x),
                 Value::Bool(b) => args.add(b),
+                Value::Bytes(b) => args.add(b),
             }
             .map_err(sqlx::Error::Encode)?;
         }
@@ -316,6 +320,16 @@ fn copy_text(buf: &mut Vec<u8>, v: &Value) {
         // Rust prints the shortest text that reads back as the same double.
         Value::Float(Some(x)) => buf.extend_from_slice(x.to_string().as_bytes()),
         Value::Bool(b) => buf.extend_from_slice(if *b { b"t" } else { b"f" }),
+        // bytea's hex form, its backslash escaped for COPY's text format.
+        Value::Bytes(b) => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            buf.reserve(b.len() * 2 + 3);
+            buf.extend_from_slice(b"\\\\x");
+            for byte in b {
+                buf.push(HEX[usize::from(byte >> 4)]);
+                buf.push(HEX[usize::from(byte & 15)]);
+            }
+        }
         Value::Text(Some(s)) => {
             for &c in s.as_bytes() {
                 match c {
@@ -345,6 +359,7 @@ mod tests {
                 "a\\tb\\nc\\\\d\\re",
             ),
             (Value::Text(Some("Wärtsilä".into())), "Wärtsilä"),
+            (Value::Bytes(vec![0, 0xab, 0x7f]), "\\\\x00ab7f"),
         ] {
             let mut buf = Vec::new();
             copy_text(&mut buf, &v);

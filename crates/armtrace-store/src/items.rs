@@ -988,6 +988,7 @@ impl Store {
                     Cell::Int(i) => q.bind(i),
                     Cell::Float(x) => q.bind(x),
                     Cell::Bool(b) => q.bind(b),
+                    Cell::Bytes(b) => q.bind(b),
                 };
             }
             q.bind(&reference).bind(status.as_str()).bind(now()).bind(by.name())

@@ -23,6 +23,7 @@ mod key;
 mod location;
 mod open;
 mod reference;
+mod segment;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod transfer_queries;

@@ -15,7 +15,7 @@ pub(crate) static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sql
 pub(crate) static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// The schema version this build of armtrace writes (the highest migration).
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// How long to wait for PostgreSQL before saying it is unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -69,7 +69,8 @@ impl Store {
             Backend::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
             Backend::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
-        Ok(())
+        // Migration 6 moved transfers to segments; their rows are encoded in Rust.
+        self.convert_legacy_transfers().await
     }
 
     /// The highest migration applied, or `None` for a database armtrace never initialised.

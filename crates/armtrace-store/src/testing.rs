@@ -157,58 +157,84 @@ fn normalise_type(t: &str) -> String {
     }
 }
 
-/// Where the transfer tables' secondary indexes differ from `transfers::SECONDARY_INDEXES`, which
-/// large imports drop and rebuild: each line names an index that is missing, extra or defined
-/// differently. Empty when they agree.
-pub async fn transfer_index_mismatches(store: &crate::Store) -> Result<Vec<String>, StoreError> {
-    let found: Vec<(String, String)> = match &store.backend {
-        crate::Backend::Sqlite(p) => {
-            let rows: Vec<(String, String)> = sqlx::query_as(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' \
-                 AND tbl_name IN ('transfers', 'deliveries') AND sql IS NOT NULL",
-            )
-            .fetch_all(p)
+/// Writes transfers into a new release the way armtrace did before segments (schemas 2 to 5:
+/// one `transfers` row and one `deliveries` row per delivery year), for proving that such
+/// databases migrate. Use on a store from [`store_at_version`] at 5 or lower.
+pub async fn write_schema5_transfers(
+    store: &crate::Store,
+    source: &str,
+    name: &str,
+    format: &str,
+    transfers: &[armtrace_core::transfer::Transfer],
+) -> Result<(), StoreError> {
+    use crate::bulk::{OnConflict, Value, insert_rows};
+    let release_id = armtrace_core::transfer::release_id(source, name, format).to_string();
+    crate::with_pool!(store, p => {
+        let mut tx = p.begin().await?;
+        let no: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(release_no), 0) + 1 FROM releases")
+            .fetch_one(&mut *tx)
             .await?;
-            rows
+        sqlx::query(
+            "INSERT INTO releases (id, release_no, source, name, format, selection, created_at) \
+             VALUES ($1, $2, $3, $4, $5, NULL, '2025-01-01T00:00:00Z')",
+        )
+        .bind(&release_id)
+        .bind(no)
+        .bind(source)
+        .bind(name)
+        .bind(format)
+        .execute(&mut *tx)
+        .await?;
+        let (mut rows, mut years, mut names) = (Vec::new(), Vec::new(), Vec::new());
+        for (n, t) in transfers.iter().enumerate() {
+            let n = n as i64;
+            let values = (!t.values.is_empty()).then(|| serde_json::to_string(&t.values).unwrap_or_default());
+            let r = crate::segment::row_of(n, t, values.as_deref());
+            let (supplier, recipient) = (t.supplier.to_string(), t.recipient.to_string());
+            names.push(vec![Value::Int(Some(no)), Value::from(supplier.as_str()), Value::from(r.supplier_name)]);
+            names.push(vec![Value::Int(Some(no)), Value::from(recipient.as_str()), Value::from(r.recipient_name)]);
+            for y in &r.deliveries {
+                years.push(vec![
+                    Value::Int(Some(no)), Value::Int(Some(n)), Value::Int(Some(y.year)),
+                    Value::from(supplier.as_str()), Value::from(recipient.as_str()),
+                    Value::Text(r.category.map(str::to_string)), Value::Bool(y.year_est),
+                    Value::Int(y.number), Value::Bool(y.number_est), Value::Int(y.tiv), Value::Bool(y.spread),
+                ]);
+            }
+            rows.push(vec![
+                Value::Int(Some(no)), Value::Int(Some(n)), Value::from(r.record_key),
+                Value::from(r.kind), Value::from(r.source_type),
+                Value::from(supplier), Value::from(r.supplier_name),
+                Value::from(recipient), Value::from(r.recipient_name),
+                Value::from(r.designation), Value::from(armtrace_core::text::fold(r.designation)),
+                Value::Text(r.description.map(str::to_string)), Value::Text(r.category.map(str::to_string)),
+                Value::Int(r.order_year), Value::Bool(r.order_year_est),
+                Value::Int(r.number_ordered), Value::Bool(r.number_ordered_est),
+                Value::Int(r.number_delivered), Value::Bool(r.number_delivered_est),
+                Value::Int(r.first_delivery), Value::Int(r.last_delivery),
+                Value::Text(r.status.map(str::to_string)), Value::Bool(r.local_production),
+                Value::Int(r.tiv_per_unit), Value::Int(r.tiv_deal_unit), Value::Int(r.tiv_total_order),
+                Value::Int(r.tiv_delivered), Value::Int(r.deal_id),
+                Value::Text(r.values_json.map(str::to_string)), Value::Text(r.comments.map(str::to_string)),
+                Value::from(r.source_file), Value::Int(Some(r.source_line)),
+            ]);
         }
-        crate::Backend::Postgres(p) => {
-            let rows: Vec<(String, String)> = sqlx::query_as(
-                "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
-                 AND tablename IN ('transfers', 'deliveries') AND indexname NOT LIKE '%_pkey'",
-            )
-            .fetch_all(p)
-            .await?;
-            let schema: String = sqlx::query_scalar("SELECT current_schema()::text")
-                .fetch_one(p)
-                .await?;
-            rows.into_iter()
-                .map(|(name, def)| {
-                    let def = def
-                        .replace(&format!(" ON {schema}."), " ON ")
-                        .replace(" USING btree", "");
-                    (name, def)
-                })
-                .collect()
-        }
-    };
-    let mut out = Vec::new();
-    for (name, on) in crate::transfers::SECONDARY_INDEXES {
-        let want = format!("CREATE INDEX {name} ON {on}");
-        match found.iter().find(|(n, _)| n == name) {
-            None => out.push(format!("missing: {want}")),
-            Some((_, def)) if *def != want => out.push(format!("differs: {def} (expected {want})")),
-            Some(_) => {}
-        }
-    }
-    for (name, def) in &found {
-        if !crate::transfers::SECONDARY_INDEXES
-            .iter()
-            .any(|(n, _)| n == name)
-        {
-            out.push(format!("not in SECONDARY_INDEXES: {def}"));
-        }
-    }
-    Ok(out)
+        insert_rows(&mut tx, "transfers", &[
+            "release_no", "n", "record_key", "kind", "source_type", "supplier", "supplier_name",
+            "recipient", "recipient_name", "designation", "designation_folded", "description",
+            "category", "order_year", "order_year_est", "number_ordered", "number_ordered_est",
+            "number_delivered", "number_delivered_est", "first_delivery", "last_delivery", "status",
+            "local_production", "tiv_per_unit", "tiv_deal_unit", "tiv_total_order", "tiv_delivered",
+            "deal_id", "values_json", "comments", "source_file", "source_line",
+        ], rows, OnConflict::Fail).await?;
+        insert_rows(&mut tx, "deliveries", &[
+            "release_no", "n", "year", "supplier", "recipient", "category", "year_est", "number",
+            "number_est", "tiv", "spread",
+        ], years, OnConflict::Fail).await?;
+        insert_rows(&mut tx, "release_parties", &["release_no", "party", "name"], names, OnConflict::Ignore).await?;
+        tx.commit().await?;
+    });
+    Ok(())
 }
 
 /// A store left at an older schema `version` (only the migrations up to it applied), as an older

@@ -1,15 +1,15 @@
 //! The questions analysts ask of a register: who supplied a recipient (and which of them also
 //! supplied another), the transfers themselves, volumes by year, supplier, recipient or category,
-//! and what changed between two releases. Sums run in SQL over exact integers; everything users
-//! see is sorted in Rust.
+//! and what changed between two releases. SQL picks the segments of the recipient or supplier
+//! asked about; the sums run in Rust over exact integers, identically on both backends.
 
-use crate::transfers::{Release, ReleaseChoice};
+use crate::segment::{Row, SegmentReader};
+use crate::transfers::{Release, ReleaseChoice, damaged};
 use crate::{Store, StoreError, with_pool};
 use armtrace_core::Milli;
 use armtrace_core::actor::Party;
 use armtrace_core::text::{collate, fold};
 use serde::Serialize;
-use sqlx::Row;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Which year a deal counts in.
@@ -164,26 +164,29 @@ pub struct DiffAnswer {
     pub unchanged: i64,
 }
 
-const ROW_COLUMNS: &str = "record_key, supplier, supplier_name, recipient, recipient_name, designation, description, category, \
-     order_year, order_year_est, number_ordered, number_delivered, first_delivery, last_delivery, status, \
-     local_production, tiv_delivered, deal_id, comments, source_file, source_line";
+/// Sums of one group, exact (i128 cannot overflow on any register's i64 figures).
+#[derive(Clone, Copy, Debug, Default)]
+struct Sums {
+    deals: i64,
+    number: i128,
+    tiv: i128,
+    estimated: i64,
+}
 
-/// (supplier party, deals, numbers delivered, TIV delivered, estimated deals), as SQL returns them.
-type SupplierSums = (String, i64, Option<i64>, Option<i64>, Option<i64>);
-/// (text key, year key, deals, TIV, estimated deals), as SQL returns them.
-type GroupSums = (Option<String>, Option<i64>, i64, Option<i64>, Option<i64>);
+fn to_i64(v: i128) -> Result<i64, StoreError> {
+    i64::try_from(v).map_err(|_| StoreError::Invalid("a sum is too large to report".into()))
+}
 
-fn escape_like(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('%');
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
+/// The sums of a group, created empty the first time (without allocating a key each time).
+fn group_of<'m>(groups: &'m mut HashMap<String, Sums>, key: &str) -> &'m mut Sums {
+    if !groups.contains_key(key) {
+        groups.insert(key.to_string(), Sums::default());
     }
-    out.push('%');
-    out
+    groups.get_mut(key).expect("the group was inserted above")
+}
+
+fn in_period(year: Option<i64>, (from, to): (i64, i64)) -> bool {
+    year.is_some_and(|y| y >= from && y <= to)
 }
 
 impl Store {
@@ -209,6 +212,50 @@ impl Store {
         Ok(names)
     }
 
+    /// Visits the stored transfers of a release (only those to `recipient` and from `supplier`
+    /// where given) with their segment's recipient and supplier party keys, a page of segments
+    /// at a time so that memory stays bounded at any size.
+    pub(crate) async fn scan_transfers(
+        &self,
+        release_no: i64,
+        recipient: Option<&str>,
+        supplier: Option<&str>,
+        mut visit: impl FnMut(&str, &str, &Row<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut sql = String::from(
+            "SELECT seg, recipient, supplier, data FROM transfer_segments WHERE release_no = $1 AND seg > $2",
+        );
+        let mut binds = Vec::new();
+        for (col, value) in [("recipient", recipient), ("supplier", supplier)] {
+            if let Some(v) = value {
+                binds.push(v);
+                sql.push_str(&format!(" AND {col} = ${}", binds.len() + 2));
+            }
+        }
+        sql.push_str(" ORDER BY seg LIMIT 256");
+        let mut after = -1i64;
+        loop {
+            let page: Vec<(i64, String, String, Vec<u8>)> = with_pool!(self, p => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(release_no).bind(after);
+                for b in &binds {
+                    q = q.bind(*b);
+                }
+                q.fetch_all(p).await?
+            });
+            let Some(last) = page.last() else {
+                return Ok(());
+            };
+            after = last.0;
+            for (_, recipient, supplier, data) in &page {
+                let mut row = Row::default();
+                let mut reader = SegmentReader::new(data).map_err(damaged)?;
+                while reader.next_into(&mut row).map_err(damaged)? {
+                    visit(recipient, supplier, &row)?;
+                }
+            }
+        }
+    }
+
     async fn supplier_rows(
         &self,
         release: &Release,
@@ -219,42 +266,56 @@ impl Store {
     ) -> Result<Vec<SupplierRow>, StoreError> {
         let (from, to) = period.bounds();
         let recipient = recipient.to_string();
-        let rows: Vec<SupplierSums> = with_pool!(self, p => {
+        let mut sums: HashMap<String, Sums> = HashMap::new();
+        self.scan_transfers(release.no, Some(&recipient), None, |_, supplier, t| {
             match basis {
-                YearBasis::Order => sqlx::query_as(
-                    "SELECT supplier, COUNT(*), CAST(SUM(number_delivered) AS BIGINT), \
-                     CAST(SUM(tiv_delivered) AS BIGINT), CAST(0 AS BIGINT) FROM transfers \
-                     WHERE release_no = $1 AND recipient = $2 AND kind IN ('order', 'delivery', 'trace_answer') \
-                     AND COALESCE(order_year, first_delivery) >= $3 AND COALESCE(order_year, first_delivery) <= $4 \
-                     GROUP BY supplier",
-                ),
-                YearBasis::Delivery => sqlx::query_as(
-                    "SELECT d.supplier, COUNT(DISTINCT d.n), CAST(SUM(d.number) AS BIGINT), \
-                     CAST(SUM(d.tiv) AS BIGINT), COUNT(DISTINCT CASE WHEN d.spread AND \
-                     (t.first_delivery < $3 OR t.last_delivery > $4) THEN d.n END) \
-                     FROM deliveries d JOIN transfers t ON t.release_no = d.release_no AND t.n = d.n \
-                     WHERE d.release_no = $1 AND d.recipient = $2 AND d.year >= $3 AND d.year <= $4 \
-                     GROUP BY d.supplier",
-                ),
+                // Each deal once, in its order year, with everything it delivered.
+                YearBasis::Order => {
+                    if t.is_supply() && in_period(t.order_basis_year(), (from, to)) {
+                        let s = group_of(&mut sums, supplier);
+                        s.deals += 1;
+                        s.number += i128::from(t.number_delivered.unwrap_or(0));
+                        s.tiv += i128::from(t.tiv_delivered.unwrap_or(0));
+                    }
+                }
+                // Each deal that delivered in the period, with what it delivered then.
+                YearBasis::Delivery => {
+                    let mut years = t
+                        .deliveries
+                        .iter()
+                        .filter(|d| in_period(Some(d.year), (from, to)))
+                        .peekable();
+                    if years.peek().is_some() {
+                        let straddles = t.first_delivery.is_some_and(|f| f < from)
+                            || t.last_delivery.is_some_and(|l| l > to);
+                        let s = group_of(&mut sums, supplier);
+                        s.deals += 1;
+                        let mut spread = false;
+                        for d in years {
+                            s.number += i128::from(d.number.unwrap_or(0));
+                            s.tiv += i128::from(d.tiv.unwrap_or(0));
+                            spread |= d.spread;
+                        }
+                        s.estimated += i64::from(spread && straddles);
+                    }
+                }
             }
-            .bind(release.no)
-            .bind(&recipient)
-            .bind(from)
-            .bind(to)
-            .fetch_all(p)
-            .await?
-        });
-        let mut out: Vec<SupplierRow> = rows
+            Ok(())
+        })
+        .await?;
+        let mut out: Vec<SupplierRow> = sums
             .into_iter()
-            .map(|(party, deals, number, tiv, estimated)| SupplierRow {
-                supplier: names.get(&party).cloned().unwrap_or_else(|| party.clone()),
-                party,
-                deals,
-                number_delivered: number.unwrap_or(0),
-                tiv_delivered: Milli(tiv.unwrap_or(0)),
-                estimated_deals: estimated.unwrap_or(0),
+            .map(|(party, s)| {
+                Ok(SupplierRow {
+                    supplier: names.get(&party).cloned().unwrap_or_else(|| party.clone()),
+                    party,
+                    deals: s.deals,
+                    number_delivered: to_i64(s.number)?,
+                    tiv_delivered: Milli(to_i64(s.tiv)?),
+                    estimated_deals: s.estimated,
+                })
             })
-            .collect();
+            .collect::<Result<_, StoreError>>()?;
         out.sort_by(|a, b| {
             b.tiv_delivered
                 .cmp(&a.tiv_delivered)
@@ -320,39 +381,33 @@ impl Store {
         f: &TransferFilter,
     ) -> Result<(Release, Vec<TransferRow>), StoreError> {
         let release = self.release(release).await?;
-        let (from, to) = f.period.bounds();
-        let mut sql = format!(
-            "SELECT {ROW_COLUMNS} FROM transfers WHERE release_no = $1 AND COALESCE(order_year, 0) >= $2 AND COALESCE(order_year, 0) <= $3"
+        let period = f.period.bounds();
+        let designation = f.designation.as_deref().map(fold);
+        let release_id = release.id.parse::<armtrace_core::Id>().ok();
+        let (recipient, supplier) = (
+            f.recipient.as_ref().map(|p| p.to_string()),
+            f.supplier.as_ref().map(|p| p.to_string()),
         );
-        let mut binds: Vec<String> = Vec::new();
-        let mut next = 4;
-        let mut add = |sql: &mut String, clause: &str, value: String| {
-            sql.push_str(&format!(" AND {clause} ${next}"));
-            next += 1;
-            binds.push(value);
-        };
-        if let Some(s) = &f.supplier {
-            add(&mut sql, "supplier =", s.to_string());
-        }
-        if let Some(r) = &f.recipient {
-            add(&mut sql, "recipient =", r.to_string());
-        }
-        if let Some(c) = &f.category {
-            add(&mut sql, "category =", c.clone());
-        }
-        if let Some(d) = &f.designation {
-            add(&mut sql, "designation_folded LIKE", escape_like(&fold(d)));
-            sql.push_str(" ESCAPE '\\'");
-        }
-        let rows: Vec<TransferRow> = with_pool!(self, p => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(release.no).bind(from).bind(to);
-            for b in &binds {
-                q = q.bind(b);
-            }
-            let rows = q.fetch_all(p).await?;
-            rows.iter().map(|r| transfer_row(r, &release)).collect::<Result<Vec<_>, sqlx::Error>>()?
-        });
-        let mut rows = rows;
+        let mut rows: Vec<TransferRow> = Vec::new();
+        self.scan_transfers(
+            release.no,
+            recipient.as_deref(),
+            supplier.as_deref(),
+            |r, s, t| {
+                // Transfers without an order year (native deliveries) list as year 0.
+                if !in_period(Some(t.order_year.unwrap_or(0)), period)
+                    || f.category.as_deref().is_some_and(|c| t.category != Some(c))
+                    || designation
+                        .as_deref()
+                        .is_some_and(|d| !fold(t.designation).contains(d))
+                {
+                    return Ok(());
+                }
+                rows.push(transfer_row(t, r, s, release_id));
+                Ok(())
+            },
+        )
+        .await?;
         rows.sort_by(|a, b| {
             a.order_year
                 .cmp(&b.order_year)
@@ -374,118 +429,113 @@ impl Store {
         q: &VolumesQuery,
     ) -> Result<VolumesAnswer, StoreError> {
         let release = self.release(release).await?;
-        let (from, to) = q.period.bounds();
-        let (table, year_col, spread) = match q.basis {
-            // Native deliveries have no order year: they count in their delivery year.
-            YearBasis::Order => (
-                "transfers",
-                "COALESCE(order_year, first_delivery)",
-                "CAST(0 AS BIGINT)",
-            ),
-            YearBasis::Delivery => ("deliveries", "year", "CASE WHEN spread THEN 1 ELSE 0 END"),
-        };
-        let (id_col, tiv_col) = match q.basis {
-            YearBasis::Order => ("n", "tiv_delivered"),
-            YearBasis::Delivery => ("n", "tiv"),
-        };
-        // Grouping by year groups on the integer column; a delivery row is one deal in one year
-        // and an order-basis row one deal, so plain counts are deal counts except when deliveries
-        // are grouped by party or category.
-        let (key_text, key_year) = match q.by {
-            VolumeGroup::Year => ("CAST(NULL AS TEXT)".to_string(), year_col.to_string()),
-            VolumeGroup::Supplier => ("supplier".to_string(), "CAST(NULL AS BIGINT)".to_string()),
-            VolumeGroup::Recipient => ("recipient".to_string(), "CAST(NULL AS BIGINT)".to_string()),
-            VolumeGroup::Category => (
-                "COALESCE(category, '')".to_string(),
-                "CAST(NULL AS BIGINT)".to_string(),
-            ),
-        };
-        let group = if q.by == VolumeGroup::Year {
-            key_year.clone()
-        } else {
-            key_text.clone()
-        };
-        let distinct = q.basis == YearBasis::Delivery && q.by != VolumeGroup::Year;
-        let (deals, estimated_in_group) = if distinct {
-            (
-                format!("COUNT(DISTINCT {id_col})"),
-                format!("COUNT(DISTINCT CASE WHEN {spread} = 1 THEN {id_col} END)"),
-            )
-        } else {
-            (
-                "COUNT(*)".to_string(),
-                format!("CAST(SUM({spread}) AS BIGINT)"),
-            )
-        };
-        let mut filter = format!("WHERE release_no = $1 AND {year_col} >= $2 AND {year_col} <= $3");
-        if q.basis == YearBasis::Order {
-            // Denials and licences are not supplies.
-            filter.push_str(" AND kind IN ('order', 'delivery', 'trace_answer')");
-        }
-        let mut binds = Vec::new();
-        for (col, value) in [
-            ("supplier", q.supplier.as_ref().map(|p| p.to_string())),
-            ("recipient", q.recipient.as_ref().map(|p| p.to_string())),
-            ("category", q.category.clone()),
-        ] {
-            if let Some(v) = value {
-                filter.push_str(&format!(" AND {col} = ${}", binds.len() + 4));
-                binds.push(v);
-            }
-        }
-        let grouped = format!(
-            "SELECT {key_text}, {key_year}, {deals}, CAST(SUM({tiv_col}) AS BIGINT), {estimated_in_group} \
-             FROM {table} {filter} GROUP BY {group}"
+        let period = q.period.bounds();
+        let (recipient, supplier) = (
+            q.recipient.as_ref().map(|p| p.to_string()),
+            q.supplier.as_ref().map(|p| p.to_string()),
         );
         // Only the trade-register format has spread (estimated) yearly figures.
         let may_estimate =
             q.basis == YearBasis::Delivery && release.format == "sipri_trade_register";
-        let estimated = format!(
-            "SELECT COUNT(DISTINCT CASE WHEN {spread} = 1 THEN {id_col} END) FROM {table} {filter}"
-        );
-        let (rows, estimated_deals): (Vec<GroupSums>, i64) = with_pool!(self, p => {
-            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(grouped)).bind(release.no).bind(from).bind(to);
-            let mut count = sqlx::query_scalar(sqlx::AssertSqlSafe(estimated)).bind(release.no).bind(from).bind(to);
-            for b in &binds {
-                query = query.bind(b);
-                count = count.bind(b);
-            }
-            let rows = query.fetch_all(p).await?;
-            let estimated = if may_estimate { count.fetch_one(p).await? } else { 0 };
-            (rows, estimated)
-        });
-        let rows: Vec<(String, i64, Option<i64>, i64)> = rows
+        let mut groups: HashMap<String, Sums> = HashMap::new();
+        let mut years: BTreeMap<i64, Sums> = BTreeMap::new();
+        let mut estimated_deals = 0i64;
+        self.scan_transfers(
+            release.no,
+            recipient.as_deref(),
+            supplier.as_deref(),
+            |r, s, t| {
+                if q.category.as_deref().is_some_and(|c| t.category != Some(c)) {
+                    return Ok(());
+                }
+                // The group of a transfer when grouping by party or category.
+                let key = match q.by {
+                    VolumeGroup::Supplier => s,
+                    VolumeGroup::Recipient => r,
+                    _ => t.category.unwrap_or(""),
+                };
+                match q.basis {
+                    // Each supply once, in its order year (native deliveries: their delivery year).
+                    // Denials and licences are not supplies.
+                    YearBasis::Order => {
+                        let year = t.order_basis_year();
+                        if !t.is_supply() || !in_period(year, period) {
+                            return Ok(());
+                        }
+                        let sums = match q.by {
+                            VolumeGroup::Year => years.entry(year.unwrap_or_default()).or_default(),
+                            _ => group_of(&mut groups, key),
+                        };
+                        sums.deals += 1;
+                        sums.tiv += i128::from(t.tiv_delivered.unwrap_or(0));
+                    }
+                    // What each deal delivered in each year of the period.
+                    YearBasis::Delivery => {
+                        let mut any = false;
+                        let mut spread = false;
+                        for d in t
+                            .deliveries
+                            .iter()
+                            .filter(|d| in_period(Some(d.year), period))
+                        {
+                            any = true;
+                            spread |= d.spread;
+                            let sums = match q.by {
+                                // One row per deal and year: a plain count is a deal count.
+                                VolumeGroup::Year => {
+                                    let y = years.entry(d.year).or_default();
+                                    y.deals += 1;
+                                    y.estimated += i64::from(d.spread);
+                                    y
+                                }
+                                _ => group_of(&mut groups, key),
+                            };
+                            sums.tiv += i128::from(d.tiv.unwrap_or(0));
+                        }
+                        if any && q.by != VolumeGroup::Year {
+                            // A deal counts once in its group, however many years it delivered.
+                            let sums = group_of(&mut groups, key);
+                            sums.deals += 1;
+                            sums.estimated += i64::from(spread);
+                        }
+                        if may_estimate && spread {
+                            estimated_deals += 1;
+                        }
+                    }
+                }
+                Ok(())
+            },
+        )
+        .await?;
+        let rows: Vec<(String, i64, i128, i64)> = years
             .into_iter()
-            .map(|(text, year, deals, tiv, est)| {
-                (
-                    text.or(year.map(|y| y.to_string())).unwrap_or_default(),
-                    deals,
-                    tiv,
-                    est.unwrap_or(0),
-                )
-            })
+            .map(|(y, s)| (y.to_string(), s))
+            .chain(groups)
+            .map(|(k, s)| (k, s.deals, s.tiv, s.estimated))
             .collect();
         let names = self.party_names(&release).await?;
         let mut out: Vec<VolumeRow> = rows
             .into_iter()
-            .map(|(k, deals, tiv, estimated)| VolumeRow {
-                key: match q.by {
-                    VolumeGroup::Supplier | VolumeGroup::Recipient => {
-                        names.get(&k).cloned().unwrap_or(k)
-                    }
-                    VolumeGroup::Category if k.is_empty() => "(no category)".to_string(),
-                    _ => k,
-                },
-                deals,
-                tiv: Milli(tiv.unwrap_or(0)),
-                estimated_deals: estimated,
+            .map(|(k, deals, tiv, estimated)| {
+                Ok(VolumeRow {
+                    key: match q.by {
+                        VolumeGroup::Supplier | VolumeGroup::Recipient => {
+                            names.get(&k).cloned().unwrap_or(k)
+                        }
+                        VolumeGroup::Category if k.is_empty() => "(no category)".to_string(),
+                        _ => k,
+                    },
+                    deals,
+                    tiv: Milli(to_i64(tiv)?),
+                    estimated_deals: estimated,
+                })
             })
-            .collect();
+            .collect::<Result<_, StoreError>>()?;
         match q.by {
             VolumeGroup::Year => out.sort_by(|a, b| a.key.cmp(&b.key)),
             _ => out.sort_by(|a, b| b.tiv.cmp(&a.tiv).then_with(|| collate(&a.key, &b.key))),
         }
-        let total_tiv = Milli(out.iter().map(|r| r.tiv.0).sum());
+        let total_tiv = Milli(to_i64(out.iter().map(|r| i128::from(r.tiv.0)).sum())?);
         Ok(VolumesAnswer {
             release,
             by: q.by,
@@ -594,41 +644,36 @@ fn changed_fields(a: &TransferRow, b: &TransferRow) -> Vec<String> {
     out
 }
 
-fn transfer_row<R: Row>(r: &R, release: &Release) -> Result<TransferRow, sqlx::Error>
-where
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> Option<i64>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> bool: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-{
-    let key: String = r.try_get("record_key")?;
-    let id = match release.id.parse::<armtrace_core::Id>() {
-        Ok(rel) => armtrace_core::transfer::transfer_id(rel, &key).to_string(),
-        Err(_) => key,
-    };
-    Ok(TransferRow {
-        id,
-        supplier_party: r.try_get("supplier")?,
-        supplier: r.try_get("supplier_name")?,
-        recipient_party: r.try_get("recipient")?,
-        recipient: r.try_get("recipient_name")?,
-        designation: r.try_get("designation")?,
-        description: r.try_get("description")?,
-        category: r.try_get("category")?,
-        order_year: r.try_get("order_year")?,
-        order_year_is_estimate: r.try_get("order_year_est")?,
-        number_ordered: r.try_get("number_ordered")?,
-        number_delivered: r.try_get("number_delivered")?,
-        first_delivery: r.try_get("first_delivery")?,
-        last_delivery: r.try_get("last_delivery")?,
-        status: r.try_get("status")?,
-        local_production: r.try_get("local_production")?,
-        tiv_delivered: r.try_get::<Option<i64>, _>("tiv_delivered")?.map(Milli),
-        deal_id: r.try_get("deal_id")?,
-        comments: r.try_get("comments")?,
-        source_file: r.try_get("source_file")?,
-        source_line: r.try_get("source_line")?,
-    })
+fn transfer_row(
+    t: &Row<'_>,
+    recipient: &str,
+    supplier: &str,
+    release: Option<armtrace_core::Id>,
+) -> TransferRow {
+    TransferRow {
+        id: match release {
+            Some(rel) => armtrace_core::transfer::transfer_id(rel, t.record_key).to_string(),
+            None => t.record_key.to_string(),
+        },
+        supplier_party: supplier.to_string(),
+        supplier: t.supplier_name.to_string(),
+        recipient_party: recipient.to_string(),
+        recipient: t.recipient_name.to_string(),
+        designation: t.designation.to_string(),
+        description: t.description.map(str::to_string),
+        category: t.category.map(str::to_string),
+        order_year: t.order_year,
+        order_year_is_estimate: t.order_year_est,
+        number_ordered: t.number_ordered,
+        number_delivered: t.number_delivered,
+        first_delivery: t.first_delivery,
+        last_delivery: t.last_delivery,
+        status: t.status.map(str::to_string),
+        local_production: t.local_production,
+        tiv_delivered: t.tiv_delivered.map(Milli),
+        deal_id: t.deal_id,
+        comments: t.comments.map(str::to_string),
+        source_file: t.source_file.to_string(),
+        source_line: t.source_line,
+    }
 }

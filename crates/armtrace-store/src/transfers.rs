@@ -5,15 +5,20 @@
 use crate::audit::{LockedPool, append, authorize, change};
 use crate::bulk::{AppendRows, OnConflict, Value, insert_rows};
 use crate::clock::now;
+use crate::segment::{self, Segment, SegmentReader, SegmentWriter};
 use crate::{Store, StoreError, with_pool};
-use armtrace_core::Measure;
 use armtrace_core::access::{Action, Identity, Resource};
-use armtrace_core::text::{collate, fold};
+use armtrace_core::actor::Party;
+use armtrace_core::text::collate;
 use armtrace_core::transfer::{Transfer, release_id};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+
+pub(crate) fn damaged(e: segment::Damaged) -> StoreError {
+    StoreError::Invalid(e.to_string())
+}
 
 /// A release of a register (one SIPRI export date and format) or a native dataset.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -88,144 +93,95 @@ impl<E: std::error::Error + 'static> From<sqlx::Error> for ImportError<E> {
     }
 }
 
-const TRANSFER_COLUMNS: &[&str] = &[
+/// The columns of `transfer_segments`, in the order [`segment_values`] gives them.
+const SEGMENT_COLUMNS: &[&str] = &[
     "release_no",
-    "n",
-    "record_key",
-    "kind",
-    "source_type",
-    "supplier",
-    "supplier_name",
+    "seg",
     "recipient",
-    "recipient_name",
-    "designation",
-    "designation_folded",
-    "description",
-    "category",
-    "order_year",
-    "order_year_est",
-    "number_ordered",
-    "number_ordered_est",
-    "number_delivered",
-    "number_delivered_est",
-    "first_delivery",
-    "last_delivery",
-    "status",
-    "local_production",
-    "tiv_per_unit",
-    "tiv_deal_unit",
-    "tiv_total_order",
-    "tiv_delivered",
-    "deal_id",
-    "values_json",
-    "comments",
-    "source_file",
-    "source_line",
-];
-
-const DELIVERY_COLUMNS: &[&str] = &[
-    "release_no",
-    "n",
-    "year",
     "supplier",
-    "recipient",
-    "category",
-    "year_est",
-    "number",
-    "number_est",
-    "tiv",
-    "spread",
+    "transfers",
+    "data",
 ];
 
-/// The secondary indexes of `transfers` and `deliveries`, exactly as the migrations create them
-/// (a test compares them with the schema). A load that writes more transfers than the tables
-/// held before it drops them and builds them again before it commits: building an index from
-/// sorted rows is several times faster than keeping it up to date row by row, and the rebuild
-/// costs at most about twice the load's own share.
-pub(crate) const SECONDARY_INDEXES: &[(&str, &str)] = &[
-    (
-        "transfers_by_recipient",
-        "transfers (release_no, recipient, supplier, kind, order_year, first_delivery, number_delivered, tiv_delivered)",
-    ),
-    (
-        "transfers_by_supplier",
-        "transfers (release_no, supplier, recipient)",
-    ),
-    (
-        "deliveries_by_recipient",
-        "deliveries (release_no, recipient, year, n, tiv, spread)",
-    ),
-    (
-        "deliveries_by_supplier",
-        "deliveries (release_no, supplier, year, n, tiv, spread)",
-    ),
-];
-
-/// Loads smaller than this keep the indexes: dropping and rebuilding them is not worth it.
-const DEFER_INDEXES_FROM: u64 = 20_000;
-
-fn transfer_row(release_no: i64, n: i64, t: &Transfer) -> Vec<Value> {
-    let s = t.sipri.clone().unwrap_or_default();
-    let money: Vec<&Measure> = t.values.iter().collect();
+fn segment_values(release_no: i64, seg: i64, s: Segment) -> Vec<Value> {
     vec![
         Value::Int(Some(release_no)),
-        Value::Int(Some(n)),
-        Value::from(t.record_key.as_str()),
-        Value::from(t.kind.as_str()),
-        Value::from(t.source_type.as_str()),
-        Value::from(t.supplier.to_string()),
-        Value::from(t.supplier_as_written.as_str()),
-        Value::from(t.recipient.to_string()),
-        Value::from(t.recipient_as_written.as_str()),
-        Value::from(t.designation.as_str()),
-        Value::from(fold(&t.designation)),
-        Value::from(t.description.as_ref()),
-        Value::from(t.category.as_ref()),
-        Value::from(t.order_year),
-        Value::from(t.order_year_is_estimate),
-        Value::from(t.number_ordered),
-        Value::from(t.number_ordered_is_estimate),
-        Value::from(t.number_delivered()),
-        Value::from(
-            s.number_delivered_is_estimate || t.deliveries.iter().any(|d| d.number_is_estimate),
-        ),
-        Value::from(t.deliveries.iter().map(|d| d.year).min()),
-        Value::from(t.deliveries.iter().map(|d| d.year).max()),
-        Value::from(t.status.map(|x| x.as_str().to_string())),
-        Value::from(t.local_production),
-        Value::from(s.tiv_per_unit.map(|m| m.0)),
-        Value::from(s.tiv_deal_unit.map(|m| m.0)),
-        Value::from(s.tiv_total_order.map(|m| m.0)),
-        Value::from(t.tiv_delivered().map(|m| m.0)),
-        Value::from(s.deal_id),
-        Value::from((!money.is_empty()).then(|| serde_json::to_string(&money).unwrap_or_default())),
-        Value::from(t.comments.as_ref()),
-        Value::from(t.record.file.as_str()),
-        Value::from(Some(t.record.line as i64)),
+        Value::Int(Some(seg)),
+        Value::from(s.recipient),
+        Value::from(s.supplier),
+        Value::Int(Some(s.rows)),
+        Value::Bytes(s.data),
     ]
 }
 
-fn delivery_rows(release_no: i64, n: i64, t: &Transfer) -> Vec<Vec<Value>> {
-    let supplier = t.supplier.to_string();
-    let recipient = t.recipient.to_string();
-    t.yearly()
+/// Writes finished segments, numbering them from `next_seg`.
+async fn write_segments<DB: AppendRows>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    release_no: i64,
+    next_seg: &mut i64,
+    segments: Vec<Segment>,
+) -> Result<(), sqlx::Error>
+where
+    for<'c> &'c mut <DB as sqlx::Database>::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    if segments.is_empty() {
+        return Ok(());
+    }
+    let first = *next_seg;
+    *next_seg += segments.len() as i64;
+    let rows = segments
         .into_iter()
-        .map(|y| {
-            vec![
-                Value::Int(Some(release_no)),
-                Value::Int(Some(n)),
-                Value::from(Some(y.year)),
-                Value::from(supplier.as_str()),
-                Value::from(recipient.as_str()),
-                Value::from(t.category.as_ref()),
-                Value::from(y.year_is_estimate),
-                Value::from(y.number),
-                Value::from(y.number_is_estimate),
-                Value::from(y.tiv.map(|m| m.0)),
-                Value::from(y.spread),
-            ]
-        })
-        .collect()
+        .enumerate()
+        .map(|(i, s)| segment_values(release_no, first + i as i64, s));
+    AppendRows::append_rows(tx, "transfer_segments", SEGMENT_COLUMNS, rows).await?;
+    Ok(())
+}
+
+/// FNV-1a: a fast 64-bit hash of a record key, for finding keys a load writes twice (equal
+/// hashes are then compared exactly).
+fn key_hash(key: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.as_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Each party's key (`country:IRQ`) and the names the register gives it, collected once per
+/// distinct party rather than once per record.
+#[derive(Default)]
+struct PartyNames(HashMap<Party, (String, HashSet<String>)>);
+
+impl PartyNames {
+    fn note(&mut self, party: &Party, name: &str) {
+        let entry = match self.0.get_mut(party) {
+            Some(e) => e,
+            None => self
+                .0
+                .entry(party.clone())
+                .or_insert_with(|| (party.to_string(), HashSet::new())),
+        };
+        if !entry.1.contains(name) {
+            entry.1.insert(name.to_string());
+        }
+    }
+
+    fn key(&self, party: &Party) -> &str {
+        self.0.get(party).map_or("", |(k, _)| k.as_str())
+    }
+
+    fn rows(self, release_no: i64) -> Vec<Vec<Value>> {
+        let mut rows: Vec<(String, String)> = self
+            .0
+            .into_values()
+            .flat_map(|(key, names)| names.into_iter().map(move |n| (key.clone(), n)))
+            .collect();
+        rows.sort();
+        rows.into_iter()
+            .map(|(p, n)| vec![Value::Int(Some(release_no)), Value::from(p), Value::from(n)])
+            .collect()
+    }
 }
 
 impl Store {
@@ -242,7 +198,8 @@ impl Store {
     async fn list_releases(&self, count: bool) -> Result<Vec<Release>, StoreError> {
         let sql = if count {
             "SELECT r.id, r.release_no, r.source, r.name, r.format, r.selection, r.created_at, \
-             (SELECT COUNT(*) FROM transfers t WHERE t.release_no = r.release_no) AS n FROM releases r"
+             (SELECT CAST(COALESCE(SUM(s.transfers), 0) AS BIGINT) FROM transfer_segments s \
+             WHERE s.release_no = r.release_no) AS n FROM releases r"
         } else {
             "SELECT r.id, r.release_no, r.source, r.name, r.format, r.selection, r.created_at, \
              CAST(-1 AS BIGINT) AS n FROM releases r"
@@ -366,8 +323,7 @@ impl Store {
     {
         let release_id = release_id(&spec.source, &spec.name, &spec.format).to_string();
         let now = now();
-        let postgres = matches!(self.backend, crate::Backend::Postgres(_));
-        let (records, added, new_release) = with_pool!(self, p => {
+        let (records, added, new_release, segments_written) = with_pool!(self, p => {
             let mut tx = p.begin_locked().await?;
             authorize(&mut tx, by, Action::Write, Resource::Transfer, None).await?;
             let exists: Option<i64> = sqlx::query_scalar("SELECT release_no FROM releases WHERE id = $1")
@@ -398,97 +354,84 @@ impl Store {
                     no
                 }
             };
-            let existing: HashSet<String> = if new_release {
-                HashSet::new()
-            } else {
-                sqlx::query_scalar::<_, String>("SELECT record_key FROM transfers WHERE release_no = $1")
+            // What the release already holds: its record keys (records with one of them are
+            // skipped), its highest transfer and segment numbers.
+            let mut existing: HashSet<String> = HashSet::new();
+            let (mut next_n, mut next_seg) = (0i64, 0i64);
+            if !new_release {
+                let stored = sqlx::query("SELECT seg, data FROM transfer_segments WHERE release_no = $1")
                     .bind(release_no)
                     .fetch_all(&mut *tx)
-                    .await?
-                    .into_iter()
-                    .collect()
-            };
-            let mut next_n: i64 = if new_release {
-                0
-            } else {
-                sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(n) FROM transfers WHERE release_no = $1")
-                    .bind(release_no)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .map_or(0, |n| n + 1)
-            };
-            // Transfers in the tables before this load (every import records what it added).
-            let before: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(added), 0) AS BIGINT) FROM release_files")
-                .fetch_one(&mut *tx)
-                .await?;
-            let before = u64::try_from(before).unwrap_or(0);
-            let mut deferred = false;
-            let mut written_keys: HashSet<String> = HashSet::new();
+                    .await?;
+                for r in &stored {
+                    let seg: i64 = r.try_get("seg")?;
+                    let data: Vec<u8> = r.try_get("data")?;
+                    next_seg = next_seg.max(seg + 1);
+                    let mut row = segment::Row::default();
+                    let mut reader = SegmentReader::new(&data).map_err(damaged)?;
+                    while reader.next_into(&mut row).map_err(damaged)? {
+                        next_n = next_n.max(row.n + 1);
+                        existing.insert(row.record_key.to_string());
+                    }
+                }
+            }
+            let first_seg = next_seg;
+            let mut writer = SegmentWriter::default();
+            let mut parties = PartyNames::default();
+            let mut hashes: Vec<u64> = Vec::new();
             let (mut records, mut added) = (0u64, 0u64);
             for batch in batches {
                 let batch = batch.map_err(ImportError::Source)?;
                 records += batch.len() as u64;
-                let fresh: Vec<&Transfer> = batch.iter().filter(|t| !existing.contains(&t.record_key)).collect();
-                // No unique index guards record keys (it cost time on every row): a key this load
-                // writes twice is refused here, and the whole load with it.
-                for t in &fresh {
-                    if !written_keys.insert(t.record_key.clone()) {
-                        return Err(ImportError::Store(StoreError::Invalid(format!(
-                            "{}, line {}: record key '{}' appears twice in this import; nothing was imported",
-                            t.record.file, t.record.line, t.record_key
-                        ))));
+                for t in &batch {
+                    if !existing.is_empty() && existing.contains(&t.record_key) {
+                        continue;
                     }
+                    hashes.push(key_hash(&t.record_key));
+                    parties.note(&t.supplier, &t.supplier_as_written);
+                    parties.note(&t.recipient, &t.recipient_as_written);
+                    let values = if t.values.is_empty() {
+                        None
+                    } else {
+                        Some(serde_json::to_string(&t.values).map_err(|e| StoreError::Invalid(e.to_string()))?)
+                    };
+                    let row = segment::row_of(next_n, t, values.as_deref());
+                    writer.push(parties.key(&t.recipient), parties.key(&t.supplier), &row);
+                    next_n += 1;
+                    added += 1;
                 }
-                let after = added + fresh.len() as u64;
-                if !deferred && after >= DEFER_INDEXES_FROM && after > before {
-                    for (name, _) in SECONDARY_INDEXES {
-                        sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX {name}")))
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    deferred = true;
-                }
-                let numbered: Vec<(i64, &Transfer)> = fresh
-                    .iter()
-                    .map(|t| {
-                        next_n += 1;
-                        (next_n - 1, *t)
-                    })
-                    .collect();
-                let mut names: Vec<(String, String)> = fresh
-                    .iter()
-                    .flat_map(|t| {
-                        [
-                            (t.supplier.to_string(), t.supplier_as_written.clone()),
-                            (t.recipient.to_string(), t.recipient_as_written.clone()),
-                        ]
-                    })
-                    .collect();
-                names.sort();
-                names.dedup();
-                let name_rows: Vec<Vec<Value>> = names
-                    .into_iter()
-                    .map(|(p, n)| vec![Value::Int(Some(release_no)), Value::from(p), Value::from(n)])
-                    .collect();
-                insert_rows(&mut tx, "release_parties", &["release_no", "party", "name"], name_rows, OnConflict::Ignore).await?;
-                // Rows are built as they are sent (see `AppendRows`).
-                let rows = numbered.iter().map(|(n, t)| transfer_row(release_no, *n, t));
-                added += AppendRows::append_rows(&mut tx, "transfers", TRANSFER_COLUMNS, rows).await?;
-                let deliveries = numbered.iter().flat_map(|(n, t)| delivery_rows(release_no, *n, t));
-                AppendRows::append_rows(&mut tx, "deliveries", DELIVERY_COLUMNS, deliveries).await?;
+                write_segments(&mut tx, release_no, &mut next_seg, writer.take()).await?;
                 progress(records);
             }
-            if deferred {
-                if postgres {
-                    // More memory for the sorts of the index builds, for this transaction only.
-                    sqlx::query("SET LOCAL maintenance_work_mem = '256MB'").execute(&mut *tx).await?;
-                }
-                for (name, on) in SECONDARY_INDEXES {
-                    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE INDEX {name} ON {on}")))
-                        .execute(&mut *tx)
-                        .await?;
+            writer.flush();
+            write_segments(&mut tx, release_no, &mut next_seg, writer.take()).await?;
+            // No index guards record keys: a key this load wrote twice is refused here, and the
+            // whole load with it (the parsers never produce one; the store does not rely on it).
+            hashes.sort_unstable();
+            let twice: HashSet<u64> = hashes.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
+            drop(hashes);
+            if !twice.is_empty() {
+                let written = sqlx::query("SELECT data FROM transfer_segments WHERE release_no = $1 AND seg >= $2 ORDER BY seg")
+                    .bind(release_no)
+                    .bind(first_seg)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let blobs: Vec<Vec<u8>> = written.iter().map(|r| r.try_get("data")).collect::<Result<_, _>>()?;
+                let mut seen: HashSet<&str> = HashSet::new();
+                let mut row = segment::Row::default();
+                for data in &blobs {
+                    let mut reader = SegmentReader::new(data).map_err(damaged)?;
+                    while reader.next_into(&mut row).map_err(damaged)? {
+                        if twice.contains(&key_hash(row.record_key)) && !seen.insert(row.record_key) {
+                            return Err(ImportError::Store(StoreError::Invalid(format!(
+                                "{}, line {}: record key '{}' appears twice in this import; nothing was imported",
+                                row.source_file, row.source_line, row.record_key
+                            ))));
+                        }
+                    }
                 }
             }
+            insert_rows(&mut tx, "release_parties", &["release_no", "party", "name"], parties.rows(release_no), OnConflict::Ignore).await?;
             sqlx::query(
                 "INSERT INTO release_files (release_id, sha256, file_name, imported_at, records, added) \
                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (release_id, sha256) DO NOTHING",
@@ -521,15 +464,14 @@ impl Store {
             )
             .await?;
             tx.commit().await?;
-            (records, added, new_release)
+            (records, added, new_release, next_seg - first_seg)
         });
-        // After a large load PostgreSQL's planner statistics are stale and its visibility map
-        // empty until autovacuum runs; until then the covering indexes cannot answer without
-        // visiting the table. Vacuum and analyse now (outside the import's transaction).
+        // PostgreSQL's planner statistics for the segment table are stale after a large load
+        // until autovacuum runs; refresh them now (outside the import's transaction).
         if let crate::Backend::Postgres(p) = &self.backend
-            && added >= 50_000
+            && segments_written >= 1_000
         {
-            sqlx::query("VACUUM (ANALYZE) transfers, deliveries")
+            sqlx::query("ANALYZE transfer_segments")
                 .execute(p)
                 .await
                 .map_err(StoreError::Database)?;
@@ -549,5 +491,180 @@ impl Store {
             already_present: records - added,
             new_release,
         })
+    }
+}
+
+/// A row of the tables transfers were kept in before segments (schema 5).
+struct LegacyRow {
+    n: i64,
+    texts: [Option<String>; 14],
+    ints: [Option<i64>; 11],
+    flags: [bool; 4],
+}
+
+// Indexes into `LegacyRow::texts`.
+const L_KEY: usize = 0;
+const L_KIND: usize = 1;
+const L_SOURCE_TYPE: usize = 2;
+const L_SUPPLIER: usize = 3;
+const L_SUPPLIER_NAME: usize = 4;
+const L_RECIPIENT: usize = 5;
+const L_RECIPIENT_NAME: usize = 6;
+const L_DESIGNATION: usize = 7;
+const L_DESCRIPTION: usize = 8;
+const L_CATEGORY: usize = 9;
+const L_STATUS: usize = 10;
+const L_VALUES: usize = 11;
+const L_COMMENTS: usize = 12;
+const L_SOURCE_FILE: usize = 13;
+const LEGACY_TEXT: [&str; 14] = [
+    "record_key",
+    "kind",
+    "source_type",
+    "supplier",
+    "supplier_name",
+    "recipient",
+    "recipient_name",
+    "designation",
+    "description",
+    "category",
+    "status",
+    "values_json",
+    "comments",
+    "source_file",
+];
+const LEGACY_INT: [&str; 11] = [
+    "order_year",
+    "number_ordered",
+    "number_delivered",
+    "first_delivery",
+    "last_delivery",
+    "tiv_per_unit",
+    "tiv_deal_unit",
+    "tiv_total_order",
+    "tiv_delivered",
+    "deal_id",
+    "source_line",
+];
+const LEGACY_FLAG: [&str; 4] = [
+    "order_year_est",
+    "number_ordered_est",
+    "number_delivered_est",
+    "local_production",
+];
+
+fn vocab_str<T: std::str::FromStr<Err = String> + Copy>(
+    s: Option<&str>,
+    as_str: fn(T) -> &'static str,
+) -> Result<Option<&'static str>, StoreError> {
+    s.map(|s| {
+        s.parse::<T>()
+            .map(as_str)
+            .map_err(|e| StoreError::Invalid(format!("stored transfer: {e}")))
+    })
+    .transpose()
+}
+
+impl Store {
+    /// Moves transfers from the tables schema 5 kept them in into segments, in one transaction
+    /// that then drops those tables. Runs after the migrations; does nothing once done.
+    pub(crate) async fn convert_legacy_transfers(&self) -> Result<(), StoreError> {
+        with_pool!(self, p => {
+            let mut tx = p.begin_locked().await?;
+            let present: i64 = match self.backend {
+                crate::Backend::Sqlite(_) => sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'legacy_transfers'",
+                ),
+                crate::Backend::Postgres(_) => sqlx::query_scalar(
+                    "SELECT CAST(COUNT(*) AS BIGINT) FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'legacy_transfers'",
+                ),
+            }
+            .fetch_one(&mut *tx)
+            .await?;
+            if present == 0 {
+                return Ok(());
+            }
+            let releases: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT release_no FROM legacy_transfers ORDER BY release_no")
+                .fetch_all(&mut *tx)
+                .await?;
+            for release_no in releases {
+                let mut deliveries: HashMap<i64, Vec<segment::YearRow>> = HashMap::new();
+                for r in sqlx::query("SELECT n, year, year_est, number, number_est, tiv, spread FROM legacy_deliveries WHERE release_no = $1 ORDER BY n, year")
+                    .bind(release_no)
+                    .fetch_all(&mut *tx)
+                    .await?
+                {
+                    deliveries.entry(r.try_get("n")?).or_default().push(segment::YearRow {
+                        year: r.try_get("year")?,
+                        year_est: r.try_get("year_est")?,
+                        number: r.try_get("number")?,
+                        number_est: r.try_get("number_est")?,
+                        tiv: r.try_get("tiv")?,
+                        spread: r.try_get("spread")?,
+                    });
+                }
+                let mut rows = Vec::new();
+                for r in sqlx::query("SELECT * FROM legacy_transfers WHERE release_no = $1 ORDER BY n")
+                    .bind(release_no)
+                    .fetch_all(&mut *tx)
+                    .await?
+                {
+                    let mut row = LegacyRow { n: r.try_get("n")?, texts: Default::default(), ints: [None; 11], flags: [false; 4] };
+                    for (slot, col) in row.texts.iter_mut().zip(LEGACY_TEXT) {
+                        *slot = r.try_get(col)?;
+                    }
+                    for (slot, col) in row.ints.iter_mut().zip(LEGACY_INT) {
+                        *slot = r.try_get(col)?;
+                    }
+                    for (slot, col) in row.flags.iter_mut().zip(LEGACY_FLAG) {
+                        *slot = r.try_get(col)?;
+                    }
+                    rows.push(row);
+                }
+                let mut writer = SegmentWriter::default();
+                for l in &rows {
+                    let text = |i: usize| l.texts[i].as_deref();
+                    let row = segment::Row {
+                        n: l.n,
+                        record_key: text(L_KEY).unwrap_or_default(),
+                        kind: vocab_str(text(L_KIND), |k: armtrace_core::transfer::TransferKind| k.as_str())?.unwrap_or("order"),
+                        source_type: vocab_str(text(L_SOURCE_TYPE), |k: armtrace_core::transfer::SourceType| k.as_str())?.unwrap_or("register"),
+                        supplier_name: text(L_SUPPLIER_NAME).unwrap_or_default(),
+                        recipient_name: text(L_RECIPIENT_NAME).unwrap_or_default(),
+                        designation: text(L_DESIGNATION).unwrap_or_default(),
+                        description: text(L_DESCRIPTION),
+                        category: text(L_CATEGORY),
+                        order_year: l.ints[0],
+                        order_year_est: l.flags[0],
+                        number_ordered: l.ints[1],
+                        number_ordered_est: l.flags[1],
+                        number_delivered: l.ints[2],
+                        number_delivered_est: l.flags[2],
+                        first_delivery: l.ints[3],
+                        last_delivery: l.ints[4],
+                        status: vocab_str(text(L_STATUS), |k: armtrace_core::transfer::TransferStatus| k.as_str())?,
+                        local_production: l.flags[3],
+                        tiv_per_unit: l.ints[5],
+                        tiv_deal_unit: l.ints[6],
+                        tiv_total_order: l.ints[7],
+                        tiv_delivered: l.ints[8],
+                        deal_id: l.ints[9],
+                        values_json: text(L_VALUES),
+                        comments: text(L_COMMENTS),
+                        source_file: text(L_SOURCE_FILE).unwrap_or_default(),
+                        source_line: l.ints[10].unwrap_or_default(),
+                        deliveries: deliveries.remove(&l.n).unwrap_or_default(),
+                    };
+                    writer.push(text(L_RECIPIENT).unwrap_or_default(), text(L_SUPPLIER).unwrap_or_default(), &row);
+                }
+                writer.flush();
+                let mut next_seg = 0;
+                write_segments(&mut tx, release_no, &mut next_seg, writer.take()).await?;
+            }
+            sqlx::query("DROP TABLE legacy_deliveries").execute(&mut *tx).await?;
+            sqlx::query("DROP TABLE legacy_transfers").execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
     }
 }

@@ -1,0 +1,784 @@
+//! How transfers are stored: in segments, each a compact binary block of up to
+//! [`SEGMENT_ROWS`] transfers that share a release, a recipient and a supplier.
+//!
+//! Registers are large (a stress-scale dataset holds ten million transfers) and every question
+//! analysts ask starts from a recipient or a supplier. Writing one database row (and four index
+//! entries) per transfer made imports cost about 30 µs per record whatever the client did; a
+//! segment costs one row for thousands of transfers, and the segments of one recipient or one
+//! supplier are found through two small indexes on the segment table. Queries decode the segments
+//! they need and compute in Rust, so both backends give the same answers by construction.
+//!
+//! A segment is `FORMAT`, the number of rows, then the rows. A row holds the fields a listing
+//! shows and the figures queries sum, derived once at import exactly as the register states them
+//! (numbers and TIV delivered, first and last delivery year, deliveries by year with armtrace's
+//! even spread of older-format totals). Integers are LEB128 varints (signed ones zigzag-encoded);
+//! a string that repeats the same field of the previous row in the segment is written as one
+//! byte. Decoding checks every length and never panics on damaged bytes.
+
+use armtrace_core::transfer::{SourceType, Transfer, TransferKind, TransferStatus};
+use std::collections::HashMap;
+
+/// The encoding of the segments this build writes (the first byte of each).
+const FORMAT: u8 = 1;
+
+/// Most transfers one segment holds.
+pub(crate) const SEGMENT_ROWS: u32 = 4096;
+
+/// Bytes of encoded transfers an import keeps in memory before it writes every pending segment.
+const BUFFER_BYTES: usize = 64 << 20;
+
+/// Deliveries in one year, as stored.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct YearRow {
+    pub year: i64,
+    pub year_est: bool,
+    pub number: Option<i64>,
+    pub number_est: bool,
+    pub tiv: Option<i64>,
+    /// The number and TIV are armtrace's even spread of the deal's totals.
+    pub spread: bool,
+}
+
+/// One stored transfer. Text borrows from the segment (or the transfer) it comes from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Row<'a> {
+    /// The transfer's number within its release.
+    pub n: i64,
+    pub record_key: &'a str,
+    pub kind: &'static str,
+    pub source_type: &'static str,
+    pub supplier_name: &'a str,
+    pub recipient_name: &'a str,
+    pub designation: &'a str,
+    pub description: Option<&'a str>,
+    pub category: Option<&'a str>,
+    pub order_year: Option<i64>,
+    pub order_year_est: bool,
+    pub number_ordered: Option<i64>,
+    pub number_ordered_est: bool,
+    pub number_delivered: Option<i64>,
+    pub number_delivered_est: bool,
+    pub first_delivery: Option<i64>,
+    pub last_delivery: Option<i64>,
+    pub status: Option<&'static str>,
+    pub local_production: bool,
+    pub tiv_per_unit: Option<i64>,
+    pub tiv_deal_unit: Option<i64>,
+    pub tiv_total_order: Option<i64>,
+    pub tiv_delivered: Option<i64>,
+    pub deal_id: Option<i64>,
+    /// Other measures (money) as JSON.
+    pub values_json: Option<&'a str>,
+    pub comments: Option<&'a str>,
+    pub source_file: &'a str,
+    pub source_line: i64,
+    pub deliveries: Vec<YearRow>,
+}
+
+impl Row<'_> {
+    /// The year a deal counts in on the order basis: its order year, else (native deliveries)
+    /// its first delivery.
+    pub fn order_basis_year(&self) -> Option<i64> {
+        self.order_year.or(self.first_delivery)
+    }
+
+    /// Whether the transfer supplied anything (denials and licences did not).
+    pub fn is_supply(&self) -> bool {
+        matches!(self.kind, "order" | "delivery" | "trace_answer")
+    }
+}
+
+/// A transfer's stored row, its derived figures computed as the register states them. `values`
+/// is the transfer's other measures as JSON (built by the caller, which owns the text).
+pub(crate) fn row_of<'a>(n: i64, t: &'a Transfer, values: Option<&'a str>) -> Row<'a> {
+    let s = t.sipri.as_ref();
+    Row {
+        n,
+        record_key: &t.record_key,
+        kind: t.kind.as_str(),
+        source_type: t.source_type.as_str(),
+        supplier_name: &t.supplier_as_written,
+        recipient_name: &t.recipient_as_written,
+        designation: &t.designation,
+        description: t.description.as_deref(),
+        category: t.category.as_deref(),
+        order_year: t.order_year.map(i64::from),
+        order_year_est: t.order_year_is_estimate,
+        number_ordered: t.number_ordered,
+        number_ordered_est: t.number_ordered_is_estimate,
+        number_delivered: t.number_delivered(),
+        number_delivered_est: s.is_some_and(|s| s.number_delivered_is_estimate)
+            || t.deliveries.iter().any(|d| d.number_is_estimate),
+        first_delivery: t.deliveries.iter().map(|d| i64::from(d.year)).min(),
+        last_delivery: t.deliveries.iter().map(|d| i64::from(d.year)).max(),
+        status: t.status.map(|x| x.as_str()),
+        local_production: t.local_production,
+        tiv_per_unit: s.and_then(|s| s.tiv_per_unit).map(|m| m.0),
+        tiv_deal_unit: s.and_then(|s| s.tiv_deal_unit).map(|m| m.0),
+        tiv_total_order: s.and_then(|s| s.tiv_total_order).map(|m| m.0),
+        tiv_delivered: t.tiv_delivered().map(|m| m.0),
+        deal_id: s.and_then(|s| s.deal_id),
+        values_json: values,
+        comments: t.comments.as_deref(),
+        source_file: &t.record.file,
+        source_line: i64::try_from(t.record.line).unwrap_or(i64::MAX),
+        deliveries: t
+            .yearly()
+            .into_iter()
+            .map(|y| YearRow {
+                year: i64::from(y.year),
+                year_est: y.year_is_estimate,
+                number: y.number,
+                number_est: y.number_is_estimate,
+                tiv: y.tiv.map(|m| m.0),
+                spread: y.spread,
+            })
+            .collect(),
+    }
+}
+
+/// A stored segment was damaged (or written by a newer armtrace).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "a stored transfer segment cannot be read ({0}): the database is damaged or was written by a newer armtrace"
+)]
+pub(crate) struct Damaged(&'static str);
+
+// Flag bits of a row.
+const ORDER_YEAR_EST: u32 = 1;
+const NUMBER_ORDERED_EST: u32 = 1 << 1;
+const NUMBER_DELIVERED_EST: u32 = 1 << 2;
+const LOCAL_PRODUCTION: u32 = 1 << 3;
+const HAS_DESCRIPTION: u32 = 1 << 4;
+const HAS_CATEGORY: u32 = 1 << 5;
+const HAS_ORDER_YEAR: u32 = 1 << 6;
+const HAS_NUMBER_ORDERED: u32 = 1 << 7;
+const HAS_NUMBER_DELIVERED: u32 = 1 << 8;
+const HAS_FIRST_LAST: u32 = 1 << 9;
+const HAS_STATUS: u32 = 1 << 10;
+const HAS_TIV_PER_UNIT: u32 = 1 << 11;
+const HAS_TIV_DEAL_UNIT: u32 = 1 << 12;
+const HAS_TIV_TOTAL_ORDER: u32 = 1 << 13;
+const HAS_TIV_DELIVERED: u32 = 1 << 14;
+const HAS_DEAL_ID: u32 = 1 << 15;
+const HAS_VALUES: u32 = 1 << 16;
+const HAS_COMMENTS: u32 = 1 << 17;
+
+// Flag bits of a delivery year.
+const Y_YEAR_EST: u8 = 1;
+const Y_HAS_NUMBER: u8 = 1 << 1;
+const Y_NUMBER_EST: u8 = 1 << 2;
+const Y_HAS_TIV: u8 = 1 << 3;
+const Y_SPREAD: u8 = 1 << 4;
+
+/// The repeating text fields, each compared with the previous row's.
+const REPEATING: usize = 6;
+const SUPPLIER_NAME: usize = 0;
+const RECIPIENT_NAME: usize = 1;
+const DESIGNATION: usize = 2;
+const DESCRIPTION: usize = 3;
+const CATEGORY: usize = 4;
+const SOURCE_FILE: usize = 5;
+
+fn put_u(buf: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        buf.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    buf.push(v as u8);
+}
+
+fn put_i(buf: &mut Vec<u8>, v: i64) {
+    put_u(buf, ((v << 1) ^ (v >> 63)) as u64);
+}
+
+fn put_bytes(buf: &mut Vec<u8>, s: &str) {
+    put_u(buf, s.len() as u64);
+    buf.extend_from_slice(s.as_bytes());
+}
+
+/// The rows of one segment being written.
+#[derive(Default)]
+struct Pending {
+    buf: Vec<u8>,
+    rows: u32,
+    last_n: i64,
+    /// Where each repeating field's last value sits in `buf`.
+    prev: [(usize, usize); REPEATING],
+}
+
+impl Pending {
+    fn put_repeating(&mut self, field: usize, s: &str) {
+        let (at, len) = self.prev[field];
+        if self.rows > 0 && len == s.len() && self.buf.get(at..at + len) == Some(s.as_bytes()) {
+            self.buf.push(0);
+            return;
+        }
+        put_u(&mut self.buf, s.len() as u64 + 1);
+        let at = self.buf.len();
+        self.buf.extend_from_slice(s.as_bytes());
+        self.prev[field] = (at, s.len());
+    }
+
+    fn push(&mut self, r: &Row<'_>) {
+        let mut flags = 0;
+        for (on, bit) in [
+            (r.order_year_est, ORDER_YEAR_EST),
+            (r.number_ordered_est, NUMBER_ORDERED_EST),
+            (r.number_delivered_est, NUMBER_DELIVERED_EST),
+            (r.local_production, LOCAL_PRODUCTION),
+            (r.description.is_some(), HAS_DESCRIPTION),
+            (r.category.is_some(), HAS_CATEGORY),
+            (r.order_year.is_some(), HAS_ORDER_YEAR),
+            (r.number_ordered.is_some(), HAS_NUMBER_ORDERED),
+            (r.number_delivered.is_some(), HAS_NUMBER_DELIVERED),
+            (
+                r.first_delivery.is_some() && r.last_delivery.is_some(),
+                HAS_FIRST_LAST,
+            ),
+            (r.status.is_some(), HAS_STATUS),
+            (r.tiv_per_unit.is_some(), HAS_TIV_PER_UNIT),
+            (r.tiv_deal_unit.is_some(), HAS_TIV_DEAL_UNIT),
+            (r.tiv_total_order.is_some(), HAS_TIV_TOTAL_ORDER),
+            (r.tiv_delivered.is_some(), HAS_TIV_DELIVERED),
+            (r.deal_id.is_some(), HAS_DEAL_ID),
+            (r.values_json.is_some(), HAS_VALUES),
+            (r.comments.is_some(), HAS_COMMENTS),
+        ] {
+            if on {
+                flags |= bit;
+            }
+        }
+        let buf = &mut self.buf;
+        put_i(buf, r.n - if self.rows == 0 { 0 } else { self.last_n });
+        put_u(buf, u64::from(flags));
+        let kind = TransferKind::ALL.iter().position(|k| k.as_str() == r.kind);
+        let source = SourceType::ALL
+            .iter()
+            .position(|k| k.as_str() == r.source_type);
+        let status = r
+            .status
+            .and_then(|s| TransferStatus::ALL.iter().position(|k| k.as_str() == s));
+        buf.push(kind.unwrap_or(0) as u8);
+        buf.push(source.unwrap_or(0) as u8);
+        put_bytes(buf, r.record_key);
+        self.put_repeating(SUPPLIER_NAME, r.supplier_name);
+        self.put_repeating(RECIPIENT_NAME, r.recipient_name);
+        self.put_repeating(DESIGNATION, r.designation);
+        if let Some(d) = r.description {
+            self.put_repeating(DESCRIPTION, d);
+        }
+        if let Some(c) = r.category {
+            self.put_repeating(CATEGORY, c);
+        }
+        self.put_repeating(SOURCE_FILE, r.source_file);
+        // First and last delivery year are stored together or not at all.
+        let (first, last) = match (r.first_delivery, r.last_delivery) {
+            (Some(f), Some(l)) => (Some(f), Some(l)),
+            _ => (None, None),
+        };
+        let buf = &mut self.buf;
+        for v in [
+            r.order_year,
+            r.number_ordered,
+            r.number_delivered,
+            first,
+            last,
+            r.tiv_per_unit,
+            r.tiv_deal_unit,
+            r.tiv_total_order,
+            r.tiv_delivered,
+            r.deal_id,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            put_i(buf, v);
+        }
+        if let Some(s) = status {
+            buf.push(s as u8);
+        }
+        if let Some(v) = r.values_json {
+            put_bytes(buf, v);
+        }
+        if let Some(c) = r.comments {
+            put_bytes(buf, c);
+        }
+        put_i(buf, r.source_line);
+        put_u(buf, r.deliveries.len() as u64);
+        for y in &r.deliveries {
+            let mut f = 0;
+            for (on, bit) in [
+                (y.year_est, Y_YEAR_EST),
+                (y.number.is_some(), Y_HAS_NUMBER),
+                (y.number_est, Y_NUMBER_EST),
+                (y.tiv.is_some(), Y_HAS_TIV),
+                (y.spread, Y_SPREAD),
+            ] {
+                if on {
+                    f |= bit;
+                }
+            }
+            buf.push(f);
+            put_i(buf, y.year);
+            if let Some(v) = y.number {
+                put_i(buf, v);
+            }
+            if let Some(v) = y.tiv {
+                put_i(buf, v);
+            }
+        }
+        self.last_n = r.n;
+        self.rows += 1;
+    }
+
+    fn finish(self) -> (i64, Vec<u8>) {
+        let mut out = Vec::with_capacity(self.buf.len() + 6);
+        out.push(FORMAT);
+        put_u(&mut out, u64::from(self.rows));
+        out.extend_from_slice(&self.buf);
+        (i64::from(self.rows), out)
+    }
+}
+
+/// A finished segment, ready to store.
+#[derive(Debug)]
+pub(crate) struct Segment {
+    /// The recipient's and supplier's party keys (`country:IRQ`).
+    pub recipient: String,
+    pub supplier: String,
+    pub rows: i64,
+    pub data: Vec<u8>,
+}
+
+/// Groups rows into segments by recipient and supplier as they arrive, handing out segments as
+/// they fill (and all pending ones when the buffer grows past [`BUFFER_BYTES`]).
+#[derive(Default)]
+pub(crate) struct SegmentWriter {
+    pending: HashMap<String, HashMap<String, Pending>>,
+    buffered: usize,
+    out: Vec<Segment>,
+}
+
+impl SegmentWriter {
+    /// Adds a row of the transfer from `supplier` to `recipient` (party keys).
+    pub fn push(&mut self, recipient: &str, supplier: &str, row: &Row<'_>) {
+        let by_supplier = match self.pending.get_mut(recipient) {
+            Some(m) => m,
+            None => self.pending.entry(recipient.to_string()).or_default(),
+        };
+        let pending = match by_supplier.get_mut(supplier) {
+            Some(p) => p,
+            None => by_supplier.entry(supplier.to_string()).or_default(),
+        };
+        let before = pending.buf.len();
+        pending.push(row);
+        self.buffered += pending.buf.len() - before;
+        if pending.rows >= SEGMENT_ROWS {
+            let done = std::mem::take(pending);
+            self.buffered -= done.buf.len();
+            let (rows, data) = done.finish();
+            self.out.push(Segment {
+                recipient: recipient.to_string(),
+                supplier: supplier.to_string(),
+                rows,
+                data,
+            });
+        }
+        if self.buffered > BUFFER_BYTES {
+            self.flush();
+        }
+    }
+
+    /// Ends every pending segment.
+    pub fn flush(&mut self) {
+        for (recipient, by_supplier) in self.pending.drain() {
+            for (supplier, p) in by_supplier {
+                if p.rows > 0 {
+                    let (rows, data) = p.finish();
+                    self.out.push(Segment {
+                        recipient: recipient.clone(),
+                        supplier,
+                        rows,
+                        data,
+                    });
+                }
+            }
+        }
+        self.buffered = 0;
+    }
+
+    /// The segments finished so far.
+    pub fn take(&mut self) -> Vec<Segment> {
+        std::mem::take(&mut self.out)
+    }
+}
+
+/// Reads the rows of a segment in order.
+pub(crate) struct SegmentReader<'a> {
+    data: &'a [u8],
+    pos: usize,
+    left: u64,
+    n: i64,
+    first: bool,
+    prev: [&'a str; REPEATING],
+}
+
+impl<'a> SegmentReader<'a> {
+    pub fn new(data: &'a [u8]) -> Result<Self, Damaged> {
+        let mut r = SegmentReader {
+            data,
+            pos: 0,
+            left: 0,
+            n: 0,
+            first: true,
+            prev: [""; REPEATING],
+        };
+        match r.byte()? {
+            FORMAT => {}
+            _ => return Err(Damaged("unknown segment format")),
+        }
+        r.left = r.u()?;
+        Ok(r)
+    }
+
+    fn byte(&mut self) -> Result<u8, Damaged> {
+        let b = *self.data.get(self.pos).ok_or(Damaged("truncated"))?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    fn u(&mut self) -> Result<u64, Damaged> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Ok(v);
+            }
+        }
+        Err(Damaged("varint too long"))
+    }
+
+    fn i(&mut self) -> Result<i64, Damaged> {
+        let z = self.u()?;
+        Ok(((z >> 1) as i64) ^ -((z & 1) as i64))
+    }
+
+    fn str_of(&mut self, len: u64) -> Result<&'a str, Damaged> {
+        let len = usize::try_from(len).map_err(|_| Damaged("length"))?;
+        let end = self
+            .pos
+            .checked_add(len)
+            .filter(|e| *e <= self.data.len())
+            .ok_or(Damaged("truncated text"))?;
+        let s = std::str::from_utf8(&self.data[self.pos..end]).map_err(|_| Damaged("text"))?;
+        self.pos = end;
+        Ok(s)
+    }
+
+    fn text(&mut self) -> Result<&'a str, Damaged> {
+        let len = self.u()?;
+        self.str_of(len)
+    }
+
+    fn repeating(&mut self, field: usize) -> Result<&'a str, Damaged> {
+        match self.u()? {
+            0 if !self.first => Ok(self.prev[field]),
+            0 => Err(Damaged("repeat in a first row")),
+            len => {
+                let s = self.str_of(len - 1)?;
+                self.prev[field] = s;
+                Ok(s)
+            }
+        }
+    }
+
+    fn vocab<T: Copy>(&mut self, all: &[T]) -> Result<T, Damaged> {
+        let i = usize::from(self.byte()?);
+        all.get(i).copied().ok_or(Damaged("vocabulary index"))
+    }
+
+    /// Reads the next row into `row` (reusing its delivery list); `false` at the end.
+    pub fn next_into(&mut self, row: &mut Row<'a>) -> Result<bool, Damaged> {
+        if self.left == 0 {
+            if self.pos != self.data.len() {
+                return Err(Damaged("trailing bytes"));
+            }
+            return Ok(false);
+        }
+        let dn = self.i()?;
+        self.n = if self.first {
+            dn
+        } else {
+            self.n.checked_add(dn).ok_or(Damaged("number"))?
+        };
+        let flags = u32::try_from(self.u()?).map_err(|_| Damaged("flags"))?;
+        let has = |bit: u32| flags & bit != 0;
+        row.n = self.n;
+        row.kind = self.vocab(TransferKind::ALL)?.as_str();
+        row.source_type = self.vocab(SourceType::ALL)?.as_str();
+        row.record_key = self.text()?;
+        row.supplier_name = self.repeating(SUPPLIER_NAME)?;
+        row.recipient_name = self.repeating(RECIPIENT_NAME)?;
+        row.designation = self.repeating(DESIGNATION)?;
+        row.description = if has(HAS_DESCRIPTION) {
+            Some(self.repeating(DESCRIPTION)?)
+        } else {
+            None
+        };
+        row.category = if has(HAS_CATEGORY) {
+            Some(self.repeating(CATEGORY)?)
+        } else {
+            None
+        };
+        row.source_file = self.repeating(SOURCE_FILE)?;
+        let mut opt = |on: bool| -> Result<Option<i64>, Damaged> {
+            if on { self.i().map(Some) } else { Ok(None) }
+        };
+        row.order_year = opt(has(HAS_ORDER_YEAR))?;
+        row.number_ordered = opt(has(HAS_NUMBER_ORDERED))?;
+        row.number_delivered = opt(has(HAS_NUMBER_DELIVERED))?;
+        row.first_delivery = opt(has(HAS_FIRST_LAST))?;
+        row.last_delivery = opt(has(HAS_FIRST_LAST))?;
+        row.tiv_per_unit = opt(has(HAS_TIV_PER_UNIT))?;
+        row.tiv_deal_unit = opt(has(HAS_TIV_DEAL_UNIT))?;
+        row.tiv_total_order = opt(has(HAS_TIV_TOTAL_ORDER))?;
+        row.tiv_delivered = opt(has(HAS_TIV_DELIVERED))?;
+        row.deal_id = opt(has(HAS_DEAL_ID))?;
+        row.status = if has(HAS_STATUS) {
+            Some(self.vocab(TransferStatus::ALL)?.as_str())
+        } else {
+            None
+        };
+        row.values_json = if has(HAS_VALUES) {
+            Some(self.text()?)
+        } else {
+            None
+        };
+        row.comments = if has(HAS_COMMENTS) {
+            Some(self.text()?)
+        } else {
+            None
+        };
+        row.order_year_est = has(ORDER_YEAR_EST);
+        row.number_ordered_est = has(NUMBER_ORDERED_EST);
+        row.number_delivered_est = has(NUMBER_DELIVERED_EST);
+        row.local_production = has(LOCAL_PRODUCTION);
+        row.source_line = self.i()?;
+        let years = self.u()?;
+        row.deliveries.clear();
+        for _ in 0..years {
+            let f = self.byte()?;
+            let year = self.i()?;
+            let number = if f & Y_HAS_NUMBER != 0 {
+                Some(self.i()?)
+            } else {
+                None
+            };
+            let tiv = if f & Y_HAS_TIV != 0 {
+                Some(self.i()?)
+            } else {
+                None
+            };
+            row.deliveries.push(YearRow {
+                year,
+                year_est: f & Y_YEAR_EST != 0,
+                number,
+                number_est: f & Y_NUMBER_EST != 0,
+                tiv,
+                spread: f & Y_SPREAD != 0,
+            });
+        }
+        self.first = false;
+        self.left -= 1;
+        Ok(true)
+    }
+}
+
+/// Every row of a segment, for callers that keep them all.
+#[cfg(test)]
+pub(crate) fn decode_all(data: &[u8]) -> Result<Vec<Row<'_>>, Damaged> {
+    let mut r = SegmentReader::new(data)?;
+    let mut out = Vec::new();
+    let mut row = Row::default();
+    while r.next_into(&mut row)? {
+        out.push(row.clone());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(n: i64, key: &'static str) -> Row<'static> {
+        Row {
+            n,
+            record_key: key,
+            kind: "order",
+            source_type: "register",
+            supplier_name: "Soviet Union",
+            recipient_name: "Iraq",
+            designation: "T-72",
+            source_file: "register.csv",
+            source_line: 10 + n,
+            ..Row::default()
+        }
+    }
+
+    fn encode(rows: &[Row<'_>]) -> Vec<u8> {
+        let mut w = SegmentWriter::default();
+        for r in rows {
+            w.push("country:IRQ", "country:SUHH", r);
+        }
+        w.flush();
+        let mut segs = w.take();
+        assert_eq!(segs.len(), 1);
+        segs.remove(0).data
+    }
+
+    #[test]
+    fn rows_round_trip() {
+        let full = Row {
+            n: 7,
+            record_key: "deal-1",
+            kind: "delivery",
+            source_type: "customs_data",
+            supplier_name: "Wärtsilä",
+            recipient_name: "Iraq",
+            designation: "Saab-105Ö",
+            description: Some("trainer aircraft"),
+            category: Some("sipri.aircraft"),
+            order_year: Some(1983),
+            order_year_est: true,
+            number_ordered: Some(-0),
+            number_ordered_est: true,
+            number_delivered: Some(i64::MAX),
+            number_delivered_est: true,
+            first_delivery: Some(1984),
+            last_delivery: Some(1990),
+            status: Some("second_hand_modernised"),
+            local_production: true,
+            tiv_per_unit: Some(1_500),
+            tiv_deal_unit: Some(0),
+            tiv_total_order: Some(i64::MIN),
+            tiv_delivered: Some(-3),
+            deal_id: Some(41_235),
+            values_json: Some(r#"[{"money":1}]"#),
+            comments: Some("line one\nline two"),
+            source_file: "a.csv",
+            source_line: 123_456_789,
+            deliveries: vec![
+                YearRow {
+                    year: 1984,
+                    year_est: true,
+                    number: Some(3),
+                    number_est: false,
+                    tiv: None,
+                    spread: true,
+                },
+                YearRow {
+                    year: 1990,
+                    year_est: false,
+                    number: None,
+                    number_est: true,
+                    tiv: Some(12_345),
+                    spread: false,
+                },
+            ],
+        };
+        let cases: Vec<Vec<Row<'_>>> = vec![
+            vec![row(0, "a")],
+            vec![full.clone()],
+            vec![row(3, "a"), full.clone(), row(9, "b"), row(1_000_000, "c")],
+            // Repeats across rows, then a change, then the earlier value again.
+            vec![
+                Row {
+                    designation: "x",
+                    ..row(1, "a")
+                },
+                Row {
+                    designation: "x",
+                    ..row(2, "b")
+                },
+                Row {
+                    designation: "",
+                    ..row(3, "c")
+                },
+                Row {
+                    designation: "x",
+                    ..row(4, "d")
+                },
+            ],
+        ];
+        for rows in cases {
+            let data = encode(&rows);
+            assert_eq!(decode_all(&data).unwrap(), rows);
+        }
+    }
+
+    #[test]
+    fn repeated_text_is_written_once() {
+        let rows: Vec<Row<'_>> = (0..100).map(|n| row(n, "k")).collect();
+        let data = encode(&rows);
+        // Per row: number delta, flags, kind, source type, key (2), four repeated texts (one byte
+        // each), line (up to 2), number of deliveries: at most 14 bytes, against 40 written out.
+        assert!(data.len() <= 4 + 100 * 14, "{} bytes", data.len());
+    }
+
+    #[test]
+    fn segments_close_when_full_and_group_by_pair() {
+        let mut w = SegmentWriter::default();
+        for n in 0..i64::from(SEGMENT_ROWS) + 5 {
+            w.push("country:IRQ", "country:SUHH", &row(n, "k"));
+            w.push("country:IRN", "country:SUHH", &row(n, "k"));
+        }
+        let full = w.take();
+        assert_eq!(full.len(), 2);
+        assert!(full.iter().all(|s| s.rows == i64::from(SEGMENT_ROWS)));
+        w.flush();
+        let mut rest: Vec<(String, i64)> = w
+            .take()
+            .into_iter()
+            .map(|s| (s.recipient, s.rows))
+            .collect();
+        rest.sort();
+        assert_eq!(
+            rest,
+            [
+                ("country:IRN".to_string(), 5),
+                ("country:IRQ".to_string(), 5)
+            ]
+        );
+    }
+
+    #[test]
+    fn damaged_segments_are_errors_not_panics() {
+        let good = encode(&[row(1, "a"), row(2, "b")]);
+        let mut cases: Vec<Vec<u8>> = vec![
+            vec![],
+            vec![9],
+            vec![FORMAT, 1],
+            good[..good.len() - 1].to_vec(),
+        ];
+        let mut extra = good.clone();
+        extra.push(0);
+        cases.push(extra);
+        let mut bad_kind = good.clone();
+        bad_kind[4] = 200;
+        cases.push(bad_kind);
+        // Every truncation of a valid segment fails cleanly.
+        for cut in 0..good.len() {
+            cases.push(good[..cut].to_vec());
+        }
+        for data in cases {
+            let result = SegmentReader::new(&data).and_then(|mut r| {
+                let mut row = Row::default();
+                while r.next_into(&mut row)? {}
+                Ok(())
+            });
+            assert!(result.is_err(), "{data:?}");
+        }
+    }
+}
