@@ -160,18 +160,18 @@ impl Transfer {
     /// How many units were delivered in all: the yearly numbers where the source gives them,
     /// else the register's total.
     pub fn number_delivered(&self) -> Option<i64> {
-        let yearly: Vec<i64> = self.deliveries.iter().filter_map(|d| d.number).collect();
-        if !yearly.is_empty() {
-            return Some(yearly.iter().sum());
+        let mut yearly = self.deliveries.iter().filter_map(|d| d.number).peekable();
+        if yearly.peek().is_some() {
+            return Some(yearly.sum());
         }
         self.sipri.as_ref().and_then(|s| s.number_delivered)
     }
 
     /// TIV delivered in all: the yearly values where the source gives them, else the total.
     pub fn tiv_delivered(&self) -> Option<Milli> {
-        let yearly: Vec<Milli> = self.deliveries.iter().filter_map(|d| d.tiv).collect();
-        if !yearly.is_empty() {
-            return Some(Milli(yearly.iter().map(|m| m.0).sum()));
+        let mut yearly = self.deliveries.iter().filter_map(|d| d.tiv).peekable();
+        if yearly.peek().is_some() {
+            return Some(Milli(yearly.map(|m| m.0).sum()));
         }
         self.sipri.as_ref().and_then(|s| s.tiv_delivered)
     }

@@ -213,45 +213,61 @@ impl Store {
     }
 
     /// Visits the stored transfers of a release (only those to `recipient` and from `supplier`
-    /// where given) with their segment's recipient and supplier party keys, a page of segments
-    /// at a time so that memory stays bounded at any size.
+    /// where given) with their segment's recipient and supplier party keys. A recipient's or
+    /// supplier's segments are read at once through their index; a whole release a page of
+    /// segments at a time, so that memory stays bounded at any size. With `figures_only`, text
+    /// fields other than the category read as empty (see [`SegmentReader::figures`]).
     pub(crate) async fn scan_transfers(
         &self,
         release_no: i64,
         recipient: Option<&str>,
         supplier: Option<&str>,
+        figures_only: bool,
         mut visit: impl FnMut(&str, &str, &Row<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let mut sql = String::from(
-            "SELECT seg, recipient, supplier, data FROM transfer_segments WHERE release_no = $1 AND seg > $2",
+            "SELECT seg, recipient, supplier, data FROM transfer_segments WHERE release_no = $1",
         );
         let mut binds = Vec::new();
         for (col, value) in [("recipient", recipient), ("supplier", supplier)] {
             if let Some(v) = value {
                 binds.push(v);
-                sql.push_str(&format!(" AND {col} = ${}", binds.len() + 2));
+                sql.push_str(&format!(" AND {col} = ${}", binds.len() + 1));
             }
         }
-        sql.push_str(" ORDER BY seg LIMIT 256");
+        // Paging in segment order would make the planner walk the whole release in that order
+        // instead of using the party index; one party's segments are few enough to read at once.
+        let paged = binds.is_empty();
+        if paged {
+            sql.push_str(" AND seg > $2 ORDER BY seg LIMIT 256");
+        }
         let mut after = -1i64;
         loop {
             let page: Vec<(i64, String, String, Vec<u8>)> = with_pool!(self, p => {
-                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(release_no).bind(after);
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(release_no);
                 for b in &binds {
                     q = q.bind(*b);
                 }
+                if paged {
+                    q = q.bind(after);
+                }
                 q.fetch_all(p).await?
             });
-            let Some(last) = page.last() else {
-                return Ok(());
-            };
-            after = last.0;
             for (_, recipient, supplier, data) in &page {
                 let mut row = Row::default();
-                let mut reader = SegmentReader::new(data).map_err(damaged)?;
+                let mut reader = if figures_only {
+                    SegmentReader::figures(data)
+                } else {
+                    SegmentReader::new(data)
+                }
+                .map_err(damaged)?;
                 while reader.next_into(&mut row).map_err(damaged)? {
                     visit(recipient, supplier, &row)?;
                 }
+            }
+            match page.last() {
+                Some(last) if paged => after = last.0,
+                _ => return Ok(()),
             }
         }
     }
@@ -267,41 +283,47 @@ impl Store {
         let (from, to) = period.bounds();
         let recipient = recipient.to_string();
         let mut sums: HashMap<String, Sums> = HashMap::new();
-        self.scan_transfers(release.no, Some(&recipient), None, |_, supplier, t| {
-            match basis {
-                // Each deal once, in its order year, with everything it delivered.
-                YearBasis::Order => {
-                    if t.is_supply() && in_period(t.order_basis_year(), (from, to)) {
-                        let s = group_of(&mut sums, supplier);
-                        s.deals += 1;
-                        s.number += i128::from(t.number_delivered.unwrap_or(0));
-                        s.tiv += i128::from(t.tiv_delivered.unwrap_or(0));
-                    }
-                }
-                // Each deal that delivered in the period, with what it delivered then.
-                YearBasis::Delivery => {
-                    let mut years = t
-                        .deliveries
-                        .iter()
-                        .filter(|d| in_period(Some(d.year), (from, to)))
-                        .peekable();
-                    if years.peek().is_some() {
-                        let straddles = t.first_delivery.is_some_and(|f| f < from)
-                            || t.last_delivery.is_some_and(|l| l > to);
-                        let s = group_of(&mut sums, supplier);
-                        s.deals += 1;
-                        let mut spread = false;
-                        for d in years {
-                            s.number += i128::from(d.number.unwrap_or(0));
-                            s.tiv += i128::from(d.tiv.unwrap_or(0));
-                            spread |= d.spread;
+        self.scan_transfers(
+            release.no,
+            Some(&recipient),
+            None,
+            true,
+            |_, supplier, t| {
+                match basis {
+                    // Each deal once, in its order year, with everything it delivered.
+                    YearBasis::Order => {
+                        if t.is_supply() && in_period(t.order_basis_year(), (from, to)) {
+                            let s = group_of(&mut sums, supplier);
+                            s.deals += 1;
+                            s.number += i128::from(t.number_delivered.unwrap_or(0));
+                            s.tiv += i128::from(t.tiv_delivered.unwrap_or(0));
                         }
-                        s.estimated += i64::from(spread && straddles);
+                    }
+                    // Each deal that delivered in the period, with what it delivered then.
+                    YearBasis::Delivery => {
+                        let mut years = t
+                            .deliveries
+                            .iter()
+                            .filter(|d| in_period(Some(d.year), (from, to)))
+                            .peekable();
+                        if years.peek().is_some() {
+                            let straddles = t.first_delivery.is_some_and(|f| f < from)
+                                || t.last_delivery.is_some_and(|l| l > to);
+                            let s = group_of(&mut sums, supplier);
+                            s.deals += 1;
+                            let mut spread = false;
+                            for d in years {
+                                s.number += i128::from(d.number.unwrap_or(0));
+                                s.tiv += i128::from(d.tiv.unwrap_or(0));
+                                spread |= d.spread;
+                            }
+                            s.estimated += i64::from(spread && straddles);
+                        }
                     }
                 }
-            }
-            Ok(())
-        })
+                Ok(())
+            },
+        )
         .await?;
         let mut out: Vec<SupplierRow> = sums
             .into_iter()
@@ -393,6 +415,7 @@ impl Store {
             release.no,
             recipient.as_deref(),
             supplier.as_deref(),
+            false,
             |r, s, t| {
                 // Transfers without an order year (native deliveries) list as year 0.
                 if !in_period(Some(t.order_year.unwrap_or(0)), period)
@@ -444,6 +467,7 @@ impl Store {
             release.no,
             recipient.as_deref(),
             supplier.as_deref(),
+            true,
             |r, s, t| {
                 if q.category.as_deref().is_some_and(|c| t.category != Some(c)) {
                     return Ok(());
