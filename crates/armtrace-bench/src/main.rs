@@ -14,6 +14,10 @@ mod phash;
 mod register;
 mod scale;
 
+/// The same allocator as the `armtrace` binary, so that the figures are the program's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use armtrace_core::access::Identity;
 use armtrace_core::audit::AuditSigner;
 use armtrace_store::testing::TestDb;
