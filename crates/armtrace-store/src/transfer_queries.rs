@@ -177,12 +177,29 @@ fn to_i64(v: i128) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(|_| StoreError::Invalid("a sum is too large to report".into()))
 }
 
-/// The sums of a group, created empty the first time (without allocating a key each time).
-fn group_of<'m>(groups: &'m mut HashMap<String, Sums>, key: &str) -> &'m mut Sums {
-    if !groups.contains_key(key) {
-        groups.insert(key.to_string(), Sums::default());
+/// Sums by group key. Rows arrive a segment at a time, and a segment's rows share their parties
+/// (and mostly their category), so the last group asked for is checked before the map.
+#[derive(Default)]
+struct Groups {
+    sums: Vec<(String, Sums)>,
+    index: HashMap<String, usize>,
+    last: usize,
+}
+
+impl Groups {
+    fn get(&mut self, key: &str) -> &mut Sums {
+        if self.sums.get(self.last).is_none_or(|(k, _)| k != key) {
+            self.last = match self.index.get(key) {
+                Some(&i) => i,
+                None => {
+                    self.index.insert(key.to_string(), self.sums.len());
+                    self.sums.push((key.to_string(), Sums::default()));
+                    self.sums.len() - 1
+                }
+            };
+        }
+        &mut self.sums[self.last].1
     }
-    groups.get_mut(key).expect("the group was inserted above")
 }
 
 fn in_period(year: Option<i64>, (from, to): (i64, i64)) -> bool {
@@ -282,7 +299,7 @@ impl Store {
     ) -> Result<Vec<SupplierRow>, StoreError> {
         let (from, to) = period.bounds();
         let recipient = recipient.to_string();
-        let mut sums: HashMap<String, Sums> = HashMap::new();
+        let mut sums = Groups::default();
         self.scan_transfers(
             release.no,
             Some(&recipient),
@@ -293,7 +310,7 @@ impl Store {
                     // Each deal once, in its order year, with everything it delivered.
                     YearBasis::Order => {
                         if t.is_supply() && in_period(t.order_basis_year(), (from, to)) {
-                            let s = group_of(&mut sums, supplier);
+                            let s = sums.get(supplier);
                             s.deals += 1;
                             s.number += i128::from(t.number_delivered.unwrap_or(0));
                             s.tiv += i128::from(t.tiv_delivered.unwrap_or(0));
@@ -309,7 +326,7 @@ impl Store {
                         if years.peek().is_some() {
                             let straddles = t.first_delivery.is_some_and(|f| f < from)
                                 || t.last_delivery.is_some_and(|l| l > to);
-                            let s = group_of(&mut sums, supplier);
+                            let s = sums.get(supplier);
                             s.deals += 1;
                             let mut spread = false;
                             for d in years {
@@ -326,6 +343,7 @@ impl Store {
         )
         .await?;
         let mut out: Vec<SupplierRow> = sums
+            .sums
             .into_iter()
             .map(|(party, s)| {
                 Ok(SupplierRow {
@@ -460,7 +478,7 @@ impl Store {
         // Only the trade-register format has spread (estimated) yearly figures.
         let may_estimate =
             q.basis == YearBasis::Delivery && release.format == "sipri_trade_register";
-        let mut groups: HashMap<String, Sums> = HashMap::new();
+        let mut groups = Groups::default();
         let mut years: BTreeMap<i64, Sums> = BTreeMap::new();
         let mut estimated_deals = 0i64;
         self.scan_transfers(
@@ -488,7 +506,7 @@ impl Store {
                         }
                         let sums = match q.by {
                             VolumeGroup::Year => years.entry(year.unwrap_or_default()).or_default(),
-                            _ => group_of(&mut groups, key),
+                            _ => groups.get(key),
                         };
                         sums.deals += 1;
                         sums.tiv += i128::from(t.tiv_delivered.unwrap_or(0));
@@ -512,13 +530,13 @@ impl Store {
                                     y.estimated += i64::from(d.spread);
                                     y
                                 }
-                                _ => group_of(&mut groups, key),
+                                _ => groups.get(key),
                             };
                             sums.tiv += i128::from(d.tiv.unwrap_or(0));
                         }
                         if any && q.by != VolumeGroup::Year {
                             // A deal counts once in its group, however many years it delivered.
-                            let sums = group_of(&mut groups, key);
+                            let sums = groups.get(key);
                             sums.deals += 1;
                             sums.estimated += i64::from(spread);
                         }
@@ -534,7 +552,7 @@ impl Store {
         let rows: Vec<(String, i64, i128, i64)> = years
             .into_iter()
             .map(|(y, s)| (y.to_string(), s))
-            .chain(groups)
+            .chain(groups.sums)
             .map(|(k, s)| (k, s.deals, s.tiv, s.estimated))
             .collect();
         let names = self.party_names(&release).await?;
