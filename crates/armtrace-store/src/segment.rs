@@ -16,7 +16,6 @@
 //! byte. Decoding checks every length and never panics on damaged bytes.
 
 use armtrace_core::transfer::{SourceType, Transfer, TransferKind, TransferStatus};
-use std::collections::HashMap;
 
 /// The encoding of the segments this build writes (the first byte of each).
 const FORMAT: u8 = 1;
@@ -92,9 +91,27 @@ impl Row<'_> {
 
 /// A transfer's stored row, its derived figures computed as the register states them. `values`
 /// is the transfer's other measures as JSON (built by the caller, which owns the text).
+#[cfg(any(test, feature = "testing"))]
 pub(crate) fn row_of<'a>(n: i64, t: &'a Transfer, values: Option<&'a str>) -> Row<'a> {
+    let mut row = Row::default();
+    fill_row(&mut row, n, t, values);
+    row
+}
+
+/// [`row_of`] into an existing row, reusing its list of deliveries.
+pub(crate) fn fill_row<'a>(row: &mut Row<'a>, n: i64, t: &'a Transfer, values: Option<&'a str>) {
     let s = t.sipri.as_ref();
-    Row {
+    let mut deliveries = std::mem::take(&mut row.deliveries);
+    deliveries.clear();
+    deliveries.extend(t.yearly().into_iter().map(|y| YearRow {
+        year: i64::from(y.year),
+        year_est: y.year_is_estimate,
+        number: y.number,
+        number_est: y.number_is_estimate,
+        tiv: y.tiv.map(|m| m.0),
+        spread: y.spread,
+    }));
+    *row = Row {
         n,
         record_key: &t.record_key,
         kind: t.kind.as_str(),
@@ -124,19 +141,8 @@ pub(crate) fn row_of<'a>(n: i64, t: &'a Transfer, values: Option<&'a str>) -> Ro
         comments: t.comments.as_deref(),
         source_file: &t.record.file,
         source_line: i64::try_from(t.record.line).unwrap_or(i64::MAX),
-        deliveries: t
-            .yearly()
-            .into_iter()
-            .map(|y| YearRow {
-                year: i64::from(y.year),
-                year_est: y.year_is_estimate,
-                number: y.number,
-                number_est: y.number_is_estimate,
-                tiv: y.tiv.map(|m| m.0),
-                spread: y.spread,
-            })
-            .collect(),
-    }
+        deliveries,
+    };
 }
 
 /// A stored segment was damaged (or written by a newer armtrace).
@@ -343,36 +349,32 @@ impl Pending {
     }
 }
 
-/// A finished segment, ready to store.
+/// A finished segment, ready to store. `recipient` and `supplier` are the caller's numbers for
+/// the two parties (see [`SegmentWriter::push`]).
 #[derive(Debug)]
 pub(crate) struct Segment {
-    /// The recipient's and supplier's party keys (`country:IRQ`).
-    pub recipient: String,
-    pub supplier: String,
+    pub recipient: u32,
+    pub supplier: u32,
     pub rows: i64,
     pub data: Vec<u8>,
 }
+
+type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Groups rows into segments by recipient and supplier as they arrive, handing out segments as
 /// they fill (and all pending ones when the buffer grows past [`BUFFER_BYTES`]).
 #[derive(Default)]
 pub(crate) struct SegmentWriter {
-    pending: HashMap<String, HashMap<String, Pending>>,
+    pending: FastMap<(u32, u32), Pending>,
     buffered: usize,
     out: Vec<Segment>,
 }
 
 impl SegmentWriter {
-    /// Adds a row of the transfer from `supplier` to `recipient` (party keys).
-    pub fn push(&mut self, recipient: &str, supplier: &str, row: &Row<'_>) {
-        let by_supplier = match self.pending.get_mut(recipient) {
-            Some(m) => m,
-            None => self.pending.entry(recipient.to_string()).or_default(),
-        };
-        let pending = match by_supplier.get_mut(supplier) {
-            Some(p) => p,
-            None => by_supplier.entry(supplier.to_string()).or_default(),
-        };
+    /// Adds a row of the transfer from `supplier` to `recipient`, numbers the caller gives each
+    /// distinct party (so that the per-record look-up hashes two integers, not two strings).
+    pub fn push(&mut self, recipient: u32, supplier: u32, row: &Row<'_>) {
+        let pending = self.pending.entry((recipient, supplier)).or_default();
         let before = pending.buf.len();
         pending.push(row);
         self.buffered += pending.buf.len() - before;
@@ -381,8 +383,8 @@ impl SegmentWriter {
             self.buffered -= done.buf.len();
             let (rows, data) = done.finish();
             self.out.push(Segment {
-                recipient: recipient.to_string(),
-                supplier: supplier.to_string(),
+                recipient,
+                supplier,
                 rows,
                 data,
             });
@@ -394,17 +396,18 @@ impl SegmentWriter {
 
     /// Ends every pending segment.
     pub fn flush(&mut self) {
-        for (recipient, by_supplier) in self.pending.drain() {
-            for (supplier, p) in by_supplier {
-                if p.rows > 0 {
-                    let (rows, data) = p.finish();
-                    self.out.push(Segment {
-                        recipient: recipient.clone(),
-                        supplier,
-                        rows,
-                        data,
-                    });
-                }
+        let mut pairs: Vec<((u32, u32), Pending)> = self.pending.drain().collect();
+        // In party order, so that segment numbers do not depend on the hasher's seed.
+        pairs.sort_unstable_by_key(|(k, _)| *k);
+        for ((recipient, supplier), p) in pairs {
+            if p.rows > 0 {
+                let (rows, data) = p.finish();
+                self.out.push(Segment {
+                    recipient,
+                    supplier,
+                    rows,
+                    data,
+                });
             }
         }
         self.buffered = 0;
@@ -413,6 +416,25 @@ impl SegmentWriter {
     /// The segments finished so far.
     pub fn take(&mut self) -> Vec<Segment> {
         std::mem::take(&mut self.out)
+    }
+}
+
+/// Numbers for distinct strings (party keys), in the order first seen.
+#[derive(Default)]
+pub(crate) struct Interner {
+    index: FastMap<String, u32>,
+    pub strings: Vec<String>,
+}
+
+impl Interner {
+    pub fn number(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.index.get(s) {
+            return i;
+        }
+        let i = self.strings.len() as u32;
+        self.index.insert(s.to_string(), i);
+        self.strings.push(s.to_string());
+        i
     }
 }
 
@@ -651,7 +673,7 @@ mod tests {
     fn encode(rows: &[Row<'_>]) -> Vec<u8> {
         let mut w = SegmentWriter::default();
         for r in rows {
-            w.push("country:IRQ", "country:SUHH", r);
+            w.push(0, 1, r);
         }
         w.flush();
         let mut segs = w.take();
@@ -772,26 +794,19 @@ mod tests {
     fn segments_close_when_full_and_group_by_pair() {
         let mut w = SegmentWriter::default();
         for n in 0..i64::from(SEGMENT_ROWS) + 5 {
-            w.push("country:IRQ", "country:SUHH", &row(n, "k"));
-            w.push("country:IRN", "country:SUHH", &row(n, "k"));
+            w.push(0, 1, &row(n, "k"));
+            w.push(2, 1, &row(n, "k"));
         }
         let full = w.take();
         assert_eq!(full.len(), 2);
         assert!(full.iter().all(|s| s.rows == i64::from(SEGMENT_ROWS)));
         w.flush();
-        let mut rest: Vec<(String, i64)> = w
+        let rest: Vec<(u32, u32, i64)> = w
             .take()
             .into_iter()
-            .map(|s| (s.recipient, s.rows))
+            .map(|s| (s.recipient, s.supplier, s.rows))
             .collect();
-        rest.sort();
-        assert_eq!(
-            rest,
-            [
-                ("country:IRN".to_string(), 5),
-                ("country:IRQ".to_string(), 5)
-            ]
-        );
+        assert_eq!(rest, [(0, 1, 5), (2, 1, 5)]);
     }
 
     #[test]

@@ -103,23 +103,26 @@ const SEGMENT_COLUMNS: &[&str] = &[
     "data",
 ];
 
-fn segment_values(release_no: i64, seg: i64, s: Segment) -> Vec<Value> {
+fn segment_values(release_no: i64, seg: i64, s: Segment, parties: &[String]) -> Vec<Value> {
+    let key = |i: u32| parties.get(i as usize).cloned().unwrap_or_default();
     vec![
         Value::Int(Some(release_no)),
         Value::Int(Some(seg)),
-        Value::from(s.recipient),
-        Value::from(s.supplier),
+        Value::from(key(s.recipient)),
+        Value::from(key(s.supplier)),
         Value::Int(Some(s.rows)),
         Value::Bytes(s.data),
     ]
 }
 
-/// Writes finished segments, numbering them from `next_seg`.
+/// Writes finished segments, numbering them from `next_seg`; `parties` are the party keys by the
+/// numbers the segments carry.
 async fn write_segments<DB: AppendRows>(
     tx: &mut sqlx::Transaction<'_, DB>,
     release_no: i64,
     next_seg: &mut i64,
     segments: Vec<Segment>,
+    parties: &[String],
 ) -> Result<(), sqlx::Error>
 where
     for<'c> &'c mut <DB as sqlx::Database>::Connection: sqlx::Executor<'c, Database = DB>,
@@ -132,7 +135,7 @@ where
     let rows = segments
         .into_iter()
         .enumerate()
-        .map(|(i, s)| segment_values(release_no, first + i as i64, s));
+        .map(|(i, s)| segment_values(release_no, first + i as i64, s, parties));
     AppendRows::append_rows(tx, "transfer_segments", SEGMENT_COLUMNS, rows).await?;
     Ok(())
 }
@@ -148,36 +151,48 @@ fn key_hash(key: &str) -> u64 {
     h
 }
 
-/// Each party's key (`country:IRQ`) and the names the register gives it, collected once per
-/// distinct party rather than once per record.
+/// The parties of a load: a number for each (what segments are grouped by), its key
+/// (`country:IRQ`), and the names the register gives it, kept once per distinct party and name
+/// rather than once per record.
 #[derive(Default)]
-struct PartyNames(HashMap<Party, (String, HashSet<String>)>);
+struct Parties {
+    index: HashMap<Party, u32, foldhash::fast::RandomState>,
+    keys: Vec<String>,
+    /// Per party: the last name seen (most records repeat it) and all of them.
+    names: Vec<(String, HashSet<String>)>,
+}
 
-impl PartyNames {
-    fn note(&mut self, party: &Party, name: &str) {
-        let entry = match self.0.get_mut(party) {
-            Some(e) => e,
-            None => self
-                .0
-                .entry(party.clone())
-                .or_insert_with(|| (party.to_string(), HashSet::new())),
+impl Parties {
+    /// The party's number, noting the name the record gives it.
+    fn note(&mut self, party: &Party, name: &str) -> u32 {
+        let i = match self.index.get(party) {
+            Some(&i) => i,
+            None => {
+                let i = self.keys.len() as u32;
+                self.index.insert(party.clone(), i);
+                self.keys.push(party.to_string());
+                self.names.push((String::new(), HashSet::new()));
+                i
+            }
         };
-        if !entry.1.contains(name) {
-            entry.1.insert(name.to_string());
+        let (last, all) = &mut self.names[i as usize];
+        if last != name || all.is_empty() {
+            if !all.contains(name) {
+                all.insert(name.to_string());
+            }
+            name.clone_into(last);
         }
+        i
     }
 
-    fn key(&self, party: &Party) -> &str {
-        self.0.get(party).map_or("", |(k, _)| k.as_str())
-    }
-
-    fn rows(self, release_no: i64) -> Vec<Vec<Value>> {
-        let mut rows: Vec<(String, String)> = self
-            .0
-            .into_values()
-            .flat_map(|(key, names)| names.into_iter().map(move |n| (key.clone(), n)))
+    fn name_rows(&self, release_no: i64) -> Vec<Vec<Value>> {
+        let mut rows: Vec<(&str, &str)> = self
+            .keys
+            .iter()
+            .zip(&self.names)
+            .flat_map(|(key, (_, names))| names.iter().map(move |n| (key.as_str(), n.as_str())))
             .collect();
-        rows.sort();
+        rows.sort_unstable();
         rows.into_iter()
             .map(|(p, n)| vec![Value::Int(Some(release_no)), Value::from(p), Value::from(n)])
             .collect()
@@ -377,34 +392,36 @@ impl Store {
             }
             let first_seg = next_seg;
             let mut writer = SegmentWriter::default();
-            let mut parties = PartyNames::default();
+            let mut parties = Parties::default();
             let mut hashes: Vec<u64> = Vec::new();
             let (mut records, mut added) = (0u64, 0u64);
             for batch in batches {
                 let batch = batch.map_err(ImportError::Source)?;
                 records += batch.len() as u64;
-                for t in &batch {
+                // Other measures (money) as JSON, for the few records that state them.
+                let values: Vec<Option<String>> = batch
+                    .iter()
+                    .map(|t| (!t.values.is_empty()).then(|| serde_json::to_string(&t.values)).transpose())
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?;
+                let mut row = segment::Row::default();
+                for (t, values) in batch.iter().zip(&values) {
                     if !existing.is_empty() && existing.contains(&t.record_key) {
                         continue;
                     }
                     hashes.push(key_hash(&t.record_key));
-                    parties.note(&t.supplier, &t.supplier_as_written);
-                    parties.note(&t.recipient, &t.recipient_as_written);
-                    let values = if t.values.is_empty() {
-                        None
-                    } else {
-                        Some(serde_json::to_string(&t.values).map_err(|e| StoreError::Invalid(e.to_string()))?)
-                    };
-                    let row = segment::row_of(next_n, t, values.as_deref());
-                    writer.push(parties.key(&t.recipient), parties.key(&t.supplier), &row);
+                    let supplier = parties.note(&t.supplier, &t.supplier_as_written);
+                    let recipient = parties.note(&t.recipient, &t.recipient_as_written);
+                    segment::fill_row(&mut row, next_n, t, values.as_deref());
+                    writer.push(recipient, supplier, &row);
                     next_n += 1;
                     added += 1;
                 }
-                write_segments(&mut tx, release_no, &mut next_seg, writer.take()).await?;
+                write_segments(&mut tx, release_no, &mut next_seg, writer.take(), &parties.keys).await?;
                 progress(records);
             }
             writer.flush();
-            write_segments(&mut tx, release_no, &mut next_seg, writer.take()).await?;
+            write_segments(&mut tx, release_no, &mut next_seg, writer.take(), &parties.keys).await?;
             // No index guards record keys: a key this load wrote twice is refused here, and the
             // whole load with it (the parsers never produce one; the store does not rely on it).
             hashes.sort_unstable();
@@ -431,7 +448,7 @@ impl Store {
                     }
                 }
             }
-            insert_rows(&mut tx, "release_parties", &["release_no", "party", "name"], parties.rows(release_no), OnConflict::Ignore).await?;
+            insert_rows(&mut tx, "release_parties", &["release_no", "party", "name"], parties.name_rows(release_no), OnConflict::Ignore).await?;
             sqlx::query(
                 "INSERT INTO release_files (release_id, sha256, file_name, imported_at, records, added) \
                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (release_id, sha256) DO NOTHING",
@@ -622,6 +639,7 @@ impl Store {
                     rows.push(row);
                 }
                 let mut writer = SegmentWriter::default();
+                let mut parties = segment::Interner::default();
                 for l in &rows {
                     let text = |i: usize| l.texts[i].as_deref();
                     let row = segment::Row {
@@ -655,11 +673,13 @@ impl Store {
                         source_line: l.ints[10].unwrap_or_default(),
                         deliveries: deliveries.remove(&l.n).unwrap_or_default(),
                     };
-                    writer.push(text(L_RECIPIENT).unwrap_or_default(), text(L_SUPPLIER).unwrap_or_default(), &row);
+                    let recipient = parties.number(text(L_RECIPIENT).unwrap_or_default());
+                    let supplier = parties.number(text(L_SUPPLIER).unwrap_or_default());
+                    writer.push(recipient, supplier, &row);
                 }
                 writer.flush();
                 let mut next_seg = 0;
-                write_segments(&mut tx, release_no, &mut next_seg, writer.take()).await?;
+                write_segments(&mut tx, release_no, &mut next_seg, writer.take(), &parties.strings).await?;
             }
             sqlx::query("DROP TABLE legacy_deliveries").execute(&mut *tx).await?;
             sqlx::query("DROP TABLE legacy_transfers").execute(&mut *tx).await?;
