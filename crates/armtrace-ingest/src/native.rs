@@ -24,8 +24,7 @@ use armtrace_core::actor::Party;
 use armtrace_core::resolve::NameResolver;
 use armtrace_core::text::fold;
 use armtrace_core::transfer::{
-    Delivery, SourceRecord, SourceType, Transfer, TransferKind, TransferStatus, release_id,
-    transfer_id,
+    Delivery, SourceRecord, SourceType, Transfer, TransferKind, TransferStatus,
 };
 use armtrace_core::{Measure, Milli};
 use std::collections::{HashMap, HashSet};
@@ -460,7 +459,6 @@ impl Builder<'_> {
             vec![]
         };
         self.transfers.push(Transfer {
-            id: transfer_id(release_id("native", self.dataset, "native"), &key),
             record_key: key,
             kind,
             source_type,
