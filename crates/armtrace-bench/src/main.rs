@@ -10,6 +10,7 @@
 
 mod evidence;
 mod geo;
+mod parse;
 mod phash;
 mod register;
 mod scale;
@@ -31,6 +32,9 @@ const HELP: &str = "usage: armtrace-bench <benchmark>
                      (suppliers of one recipient, volumes filtered to one recipient or supplier:
                      p50/p95 over 50 runs; unfiltered volumes by year against the same GROUP BY in
                      the sqlite3 shell). DIR keeps the files (default: a temporary directory).
+  parse ROWS [DIR]   the native parser alone (single thread, no database) on the same ROWS synthetic
+                     transfers: parse time and rows/s. DIR keeps the CSV (default: a temporary
+                     directory).
   geo [POINTS]       build the country locator from the shipped 1:50m map, then locate POINTS
                      random points (default 100 000; p50/p95 per lookup, exact and with a 10 km
                      radius) against a scan of every polygon without the R-tree
@@ -63,6 +67,10 @@ fn main() -> anyhow::Result<()> {
                     .unwrap_or(100_000);
                 scale::run(rows, args.get(2).map(std::path::PathBuf::from)).await
             }
+            Some("parse") => parse::run(
+                count(args.get(1), 100_000) as u64,
+                args.get(2).map(std::path::PathBuf::from),
+            ),
             Some("phash") => phash::run(count(args.get(1), 1_000_000)),
             Some("evidence") => {
                 evidence::run(

@@ -4,6 +4,7 @@
 
 use crate::{analyst, backends, fresh_store, rate, secs};
 use armtrace_core::actor::Party;
+use armtrace_core::reference::ReferenceSet;
 use armtrace_ingest::native::spawn_parser;
 use armtrace_store::testing::TestDb;
 use armtrace_store::{
@@ -40,7 +41,8 @@ impl Rng {
     }
 }
 
-fn generate(path: &Path, rows: u64, codes: &[String]) -> anyhow::Result<()> {
+/// Writes `rows` synthetic native transfers between `codes` to `path`, as CSV.
+pub(crate) fn generate(path: &Path, rows: u64, codes: &[String]) -> anyhow::Result<()> {
     let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
     writeln!(w, "{HEADER}")?;
     let mut rng = Rng(0x5eed);
@@ -97,51 +99,60 @@ fn psql(url: &str, args: &[&str]) -> anyhow::Result<Duration> {
     Ok(t.elapsed())
 }
 
-pub async fn run(rows: u64, keep: Option<PathBuf>) -> anyhow::Result<()> {
-    let tmp = tempfile::tempdir()?;
-    let dir = keep.unwrap_or_else(|| tmp.path().to_path_buf());
-    std::fs::create_dir_all(&dir)?;
-    let set = armtrace_refdata::load()?;
-    let codes: Vec<String> = set
-        .countries
-        .iter()
-        .filter(|c| !c.historic)
-        .map(|c| c.code.clone())
-        .take(150)
-        .collect();
-    let csv = dir.join(format!("synthetic_transfers_{rows}.csv"));
-    let t = Instant::now();
-    generate(&csv, rows, &codes)?;
-    let size = std::fs::metadata(&csv)?.len();
-    println!(
-        "SYNTHETIC native transfers: {rows} rows, {:.1} MB, generated in {:.1} s ({})",
-        size as f64 / 1e6,
-        secs(t.elapsed()),
-        csv.display()
-    );
+/// The synthetic CSV a native benchmark works on, with the reference data it was generated from.
+pub(crate) struct Synthetic {
+    /// Holds the temporary directory (when no DIR was given) until the benchmark ends.
+    _tmp: tempfile::TempDir,
+    pub(crate) dir: PathBuf,
+    pub(crate) set: ReferenceSet,
+    /// The countries the transfers go between: the first 150 current ones.
+    pub(crate) codes: Vec<String>,
+    pub(crate) csv: PathBuf,
+}
 
-    // Baseline 1: the sqlite3 shell's .import into an equivalent table (the CSV's columns).
-    let base = dir.join("baseline_sqlite3.db");
-    let _ = std::fs::remove_file(&base);
-    let script = format!(
-        "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\nCREATE TABLE t (record_id TEXT, kind TEXT, source_type TEXT, supplier TEXT, recipient TEXT, designation TEXT, category TEXT, year BIGINT, quantity BIGINT, tiv TEXT);\n.mode csv\n.import --skip 1 {} t\n",
-        csv.display()
-    );
-    let base_time = sqlite3(&base, &script)?;
-    println!(
-        "  baseline sqlite3 .import: {:.2} s ({})",
-        secs(base_time),
-        rate(rows, base_time)
-    );
+impl Synthetic {
+    /// Generates `rows` transfers into `keep` (default: a temporary directory), saying how large
+    /// the file is.
+    pub(crate) fn generate(rows: u64, keep: Option<PathBuf>) -> anyhow::Result<Synthetic> {
+        let tmp = tempfile::tempdir()?;
+        let dir = keep.unwrap_or_else(|| tmp.path().to_path_buf());
+        std::fs::create_dir_all(&dir)?;
+        let set = armtrace_refdata::load()?;
+        let codes: Vec<String> = set
+            .countries
+            .iter()
+            .filter(|c| !c.historic)
+            .map(|c| c.code.clone())
+            .take(150)
+            .collect();
+        let csv = dir.join(format!("synthetic_transfers_{rows}.csv"));
+        let t = Instant::now();
+        generate(&csv, rows, &codes)?;
+        let size = std::fs::metadata(&csv)?.len();
+        println!(
+            "SYNTHETIC native transfers: {rows} rows, {:.1} MB, generated in {:.1} s ({})",
+            size as f64 / 1e6,
+            secs(t.elapsed()),
+            csv.display()
+        );
+        Ok(Synthetic {
+            _tmp: tmp,
+            dir,
+            set,
+            codes,
+            csv,
+        })
+    }
 
-    {
-        let bytes = std::fs::read(&csv)?;
-        let resolver = set.resolver();
+    /// Times the native parser alone (no database), in batches as imports parse, so memory stays
+    /// bounded at any scale.
+    pub(crate) fn parse_only(&self) -> anyhow::Result<()> {
+        let bytes = std::fs::read(&self.csv)?;
+        let resolver = self.set.resolver();
         let lookup = armtrace_ingest::native::Lookup {
             resolver: &resolver,
-            categories: armtrace_refdata::category_index(&set.categories),
+            categories: armtrace_refdata::category_index(&self.set.categories),
         };
-        // In batches, as imports parse, so memory stays bounded at any scale.
         let t = Instant::now();
         let parsed = armtrace_ingest::native::parse_in_batches(
             "bench.csv",
@@ -158,10 +169,37 @@ pub async fn run(rows: u64, keep: Option<PathBuf>) -> anyhow::Result<()> {
             secs(took),
             rate(parsed, took)
         );
+        Ok(())
     }
+}
+
+pub async fn run(rows: u64, keep: Option<PathBuf>) -> anyhow::Result<()> {
+    let synthetic = Synthetic::generate(rows, keep)?;
+    let Synthetic {
+        dir,
+        set,
+        codes,
+        csv,
+        ..
+    } = &synthetic;
+    // Baseline 1: the sqlite3 shell's .import into an equivalent table (the CSV's columns).
+    let base = dir.join("baseline_sqlite3.db");
+    let _ = std::fs::remove_file(&base);
+    let script = format!(
+        "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\nCREATE TABLE t (record_id TEXT, kind TEXT, source_type TEXT, supplier TEXT, recipient TEXT, designation TEXT, category TEXT, year BIGINT, quantity BIGINT, tiv TEXT);\n.mode csv\n.import --skip 1 {} t\n",
+        csv.display()
+    );
+    let base_time = sqlite3(&base, &script)?;
+    println!(
+        "  baseline sqlite3 .import: {:.2} s ({})",
+        secs(base_time),
+        rate(rows, base_time)
+    );
+
+    synthetic.parse_only()?;
     for db in backends("bench_native").await {
         let store = fresh_store(&db).await?;
-        let bytes = std::fs::read(&csv)?;
+        let bytes = std::fs::read(csv)?;
         let sha = armtrace_ingest::sha256_hex(&bytes);
         let file = csv.display().to_string();
         let spec = ReleaseSpec {
@@ -215,7 +253,7 @@ pub async fn run(rows: u64, keep: Option<PathBuf>) -> anyhow::Result<()> {
                 rate(rows, took)
             );
         }
-        queries(&store, &db, &codes, &base).await?;
+        queries(&store, &db, codes, &base).await?;
         store.close().await;
     }
     Ok(())

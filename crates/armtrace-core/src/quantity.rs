@@ -81,7 +81,12 @@ impl FromStr for Milli {
                 .parse()
                 .map_err(|_| QuantityError::Overflow(s.to_string()))?
         };
-        let f: i64 = format!("{frac:0<3}").parse().map_err(|_| bad())?;
+        // At most three digits, checked above: "5" is 500 thousandths.
+        let f = frac
+            .bytes()
+            .chain(std::iter::repeat(b'0'))
+            .take(3)
+            .fold(0, |f, d| f * 10 + i64::from(d - b'0'));
         let v = w
             .checked_mul(1000)
             .and_then(|x| x.checked_add(f))

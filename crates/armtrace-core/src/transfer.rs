@@ -109,10 +109,8 @@ pub fn transfer_id(release: Id, record_key: &str) -> Id {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transfer {
-    /// See [`transfer_id`].
-    pub id: Id,
     /// Identifies the record within its release or dataset, so that importing the same file
-    /// twice adds nothing.
+    /// twice adds nothing. With the release it gives the transfer's id ([`transfer_id`]).
     pub record_key: String,
     pub kind: TransferKind,
     pub source_type: SourceType,
@@ -328,7 +326,6 @@ mod tests {
 
     fn transfer(status: Option<TransferStatus>, local: bool) -> Transfer {
         Transfer {
-            id: Id::new_random(),
             record_key: "k1".into(),
             kind: TransferKind::Delivery,
             source_type: SourceType::Register,

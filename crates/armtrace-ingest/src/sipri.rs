@@ -20,9 +20,8 @@ use armtrace_core::resolve::NameResolver;
 use armtrace_core::text::fold;
 use armtrace_core::transfer::{
     Delivery, SipriFigures, SourceRecord, SourceType, Transfer, TransferKind, TransferStatus,
-    release_id, transfer_id,
 };
-use armtrace_core::{Id, Milli, PartialDate};
+use armtrace_core::{Milli, PartialDate};
 use std::collections::{BTreeMap, HashMap};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,7 +188,6 @@ pub fn parse(
         file,
         lookup,
         release: generated.to_string(),
-        format,
     };
     if format == SipriFormat::DealYears {
         export.format = SipriFormat::DealYears;
@@ -226,7 +224,6 @@ struct Ctx<'a> {
     file: &'a str,
     lookup: &'a Lookup<'a>,
     release: String,
-    format: SipriFormat,
 }
 
 impl Ctx<'_> {
@@ -314,13 +311,6 @@ impl Ctx<'_> {
                 format!("'{other}': expected New, Second hand or Second hand but modernized"),
             )),
         }
-    }
-
-    fn transfer_id(&self, key: &str) -> Id {
-        transfer_id(
-            release_id("sipri", &self.release, self.format.as_str()),
-            key,
-        )
     }
 
     fn record(&self, line: u64) -> SourceRecord {
@@ -485,7 +475,6 @@ fn parse_trade_register(
                 .or_insert(0) += 1;
         }
         export.transfers.push(Transfer {
-            id: ctx.transfer_id(&key),
             record_key: key,
             kind: TransferKind::Order,
             source_type: SourceType::Register,
@@ -665,7 +654,6 @@ fn parse_deal_years(
         let key = format!("deal-{deal_id}");
         by_deal.insert(deal_id, export.transfers.len());
         export.transfers.push(Transfer {
-            id: ctx.transfer_id(&key),
             record_key: key,
             kind: TransferKind::Order,
             source_type: SourceType::Register,

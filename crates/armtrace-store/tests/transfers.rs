@@ -499,11 +499,9 @@ async fn differences_between_releases() {
             sf.tiv_delivered = sf.tiv_delivered.map(|m| armtrace_core::Milli(m.0 + 1_000));
         }
         newer[0].record_key = "revised".into();
-        newer[0].id = armtrace_core::Id::new_random();
         let mut added = dropped.clone();
         added.designation = "SYNTHETIC-1".into();
         added.record_key = "added".into();
-        added.id = armtrace_core::Id::new_random();
         newer.push(added);
         for (name, ts) in [("2024-01-01", older), ("2025-01-01", newer)] {
             let batches = vec![Ok::<_, IngestError>(ts)];
