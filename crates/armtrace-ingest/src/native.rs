@@ -442,8 +442,10 @@ pub fn spawn_parser(
     resolver: NameResolver,
     categories: HashMap<String, String>,
     batch: usize,
-) -> impl Iterator<Item = Result<Vec<Transfer>, IngestError>> + Send {
+) -> impl Iterator<Item = Result<Batch, IngestError>> + Send {
     let (tx, rx) = std::sync::mpsc::sync_channel(2);
+    // Batches the consumer is done with come back to be freed here (see `Batch`).
+    let (back, returned) = std::sync::mpsc::channel::<Vec<Transfer>>();
     let name = file.clone();
     let handle = std::thread::spawn(move || {
         let lookup = Lookup {
@@ -457,7 +459,16 @@ pub fn spawn_parser(
             &lookup,
             &mut crate::NoProgress,
             batch,
-            &mut |b| tx.send(Ok(b)).is_ok(),
+            &mut |b| {
+                while let Ok(done) = returned.try_recv() {
+                    drop(done);
+                }
+                tx.send(Ok(Batch {
+                    transfers: b,
+                    back: Some(back.clone()),
+                }))
+                .is_ok()
+            },
         );
         if let Err(e) = result {
             let _ = tx.send(Err(e));
@@ -467,12 +478,37 @@ pub fn spawn_parser(
     // abnormally is an error too, so the import rolls back instead of committing part of a file.
     rx.into_iter()
         .chain(std::iter::once_with(move || match handle.join() {
-            Ok(()) => Ok(Vec::new()),
+            Ok(()) => Ok(Batch::default()),
             Err(_) => Err(IngestError::file(
                 &name,
                 "the parser stopped unexpectedly; nothing was imported",
             )),
         }))
+}
+
+/// A batch of transfers from [`spawn_parser`]. Dropping it hands the transfers back to the
+/// parser's thread to be freed there: memory is freed fastest by the thread that allocated it,
+/// and freeing ten allocations per record on the writer's thread cost a bulk import about a fifth
+/// of its time. (Once the parser has finished, they are freed where they are dropped.)
+#[derive(Debug, Default)]
+pub struct Batch {
+    transfers: Vec<Transfer>,
+    back: Option<std::sync::mpsc::Sender<Vec<Transfer>>>,
+}
+
+impl std::ops::Deref for Batch {
+    type Target = [Transfer];
+    fn deref(&self) -> &[Transfer] {
+        &self.transfers
+    }
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        if let Some(back) = self.back.take() {
+            let _ = back.send(std::mem::take(&mut self.transfers));
+        }
+    }
 }
 
 struct Builder<'a> {

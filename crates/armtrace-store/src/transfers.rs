@@ -323,7 +323,7 @@ impl Store {
     /// record is added or none is. Records the release already has (same record key) are skipped,
     /// so importing the same file, or a subset of one already imported, adds nothing.
     /// `progress` receives (records written, records so far).
-    pub async fn import_transfers<I, E>(
+    pub async fn import_transfers<I, B, E>(
         &self,
         by: &Identity,
         spec: &ReleaseSpec,
@@ -333,7 +333,8 @@ impl Store {
         progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<ImportReport, ImportError<E>>
     where
-        I: Iterator<Item = Result<Vec<Transfer>, E>> + Send,
+        I: Iterator<Item = Result<B, E>> + Send,
+        B: std::ops::Deref<Target = [Transfer]> + Send,
         E: std::error::Error + Send + 'static,
     {
         let release_id = release_id(&spec.source, &spec.name, &spec.format).to_string();
