@@ -11,9 +11,10 @@
 //! A segment is `FORMAT`, the number of rows, then the rows. A row holds the fields a listing
 //! shows and the figures queries sum, derived once at import exactly as the register states them
 //! (numbers and TIV delivered, first and last delivery year, deliveries by year with armtrace's
-//! even spread of older-format totals). Integers are LEB128 varints (signed ones zigzag-encoded);
-//! a string that repeats the same field of the previous row in the segment is written as one
-//! byte. Decoding checks every length and never panics on damaged bytes.
+//! even spread of older-format totals). Integers are LEB128 varints (signed ones zigzag-encoded).
+//! Names, designations, descriptions, categories and file names repeat: each such field keeps the
+//! last [`RECENT`] distinct values of the segment, and a value among them is written as its one-
+//! byte position. Decoding checks every length and never panics on damaged bytes.
 
 use armtrace_core::transfer::{SourceType, Transfer, TransferKind, TransferStatus};
 
@@ -179,8 +180,10 @@ const Y_NUMBER_EST: u8 = 1 << 2;
 const Y_HAS_TIV: u8 = 1 << 3;
 const Y_SPREAD: u8 = 1 << 4;
 
-/// The repeating text fields, each compared with the previous row's.
+/// The repeating text fields, each compared with its recent values.
 const REPEATING: usize = 6;
+/// How many recent distinct values of each repeating field a segment remembers.
+const RECENT: usize = 8;
 const SUPPLIER_NAME: usize = 0;
 const RECIPIENT_NAME: usize = 1;
 const DESIGNATION: usize = 2;
@@ -211,21 +214,39 @@ struct Pending {
     buf: Vec<u8>,
     rows: u32,
     last_n: i64,
-    /// Where each repeating field's last value sits in `buf`.
-    prev: [(usize, usize); REPEATING],
+    /// Each repeating field's recent values: where they sit in `buf`.
+    recent: [Recent<(usize, usize)>; REPEATING],
+}
+
+/// The last [`RECENT`] distinct values of a field, replaced in turn.
+#[derive(Clone, Copy, Debug, Default)]
+struct Recent<T> {
+    values: [T; RECENT],
+    filled: usize,
+    next: usize,
+}
+
+impl<T: Copy> Recent<T> {
+    fn add(&mut self, v: T) {
+        self.values[self.next] = v;
+        self.next = (self.next + 1) % RECENT;
+        self.filled = (self.filled + 1).min(RECENT);
+    }
 }
 
 impl Pending {
     fn put_repeating(&mut self, field: usize, s: &str) {
-        let (at, len) = self.prev[field];
-        if self.rows > 0 && len == s.len() && self.buf.get(at..at + len) == Some(s.as_bytes()) {
-            self.buf.push(0);
-            return;
+        let recent = &self.recent[field];
+        for (i, &(at, len)) in recent.values[..recent.filled].iter().enumerate() {
+            if len == s.len() && self.buf.get(at..at + len) == Some(s.as_bytes()) {
+                self.buf.push(i as u8);
+                return;
+            }
         }
-        put_u(&mut self.buf, s.len() as u64 + 1);
+        put_u(&mut self.buf, (s.len() + RECENT) as u64);
         let at = self.buf.len();
         self.buf.extend_from_slice(s.as_bytes());
-        self.prev[field] = (at, s.len());
+        self.recent[field].add((at, s.len()));
     }
 
     fn push(&mut self, r: &Row<'_>) {
@@ -445,7 +466,7 @@ pub(crate) struct SegmentReader<'a> {
     left: u64,
     n: i64,
     first: bool,
-    prev: [&'a str; REPEATING],
+    recent: [Recent<&'a str>; REPEATING],
     /// Whether to read the text fields other than the category (else they read as empty).
     texts: bool,
 }
@@ -469,7 +490,7 @@ impl<'a> SegmentReader<'a> {
             left: 0,
             n: 0,
             first: true,
-            prev: [""; REPEATING],
+            recent: [Recent::default(); REPEATING],
             texts,
         };
         match r.byte()? {
@@ -480,13 +501,22 @@ impl<'a> SegmentReader<'a> {
         Ok(r)
     }
 
+    #[inline]
     fn byte(&mut self) -> Result<u8, Damaged> {
         let b = *self.data.get(self.pos).ok_or(Damaged("truncated"))?;
         self.pos += 1;
         Ok(b)
     }
 
+    #[inline]
     fn u(&mut self) -> Result<u64, Damaged> {
+        // Most values take one byte.
+        if let Some(&b) = self.data.get(self.pos)
+            && b < 0x80
+        {
+            self.pos += 1;
+            return Ok(u64::from(b));
+        }
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
             let b = self.byte()?;
@@ -498,6 +528,7 @@ impl<'a> SegmentReader<'a> {
         Err(Damaged("varint too long"))
     }
 
+    #[inline]
     fn i(&mut self) -> Result<i64, Damaged> {
         let z = self.u()?;
         Ok(((z >> 1) as i64) ^ -((z & 1) as i64))
@@ -526,12 +557,14 @@ impl<'a> SegmentReader<'a> {
     }
 
     fn repeating(&mut self, field: usize) -> Result<&'a str, Damaged> {
-        match self.u()? {
-            0 if !self.first => Ok(self.prev[field]),
-            0 => Err(Damaged("repeat in a first row")),
-            len => {
-                let s = self.str_of(len - 1, self.texts || field == CATEGORY)?;
-                self.prev[field] = s;
+        let code = self.u()?;
+        let recent = &self.recent[field];
+        match usize::try_from(code) {
+            Ok(i) if i < recent.filled => Ok(recent.values[i]),
+            Ok(i) if i < RECENT => Err(Damaged("unknown recent value")),
+            _ => {
+                let s = self.str_of(code - RECENT as u64, self.texts || field == CATEGORY)?;
+                self.recent[field].add(s);
                 Ok(s)
             }
         }
@@ -731,7 +764,17 @@ mod tests {
                 },
             ],
         };
+        // Ten distinct designations, three times over: more than the recent values remembered.
+        const NAMES: [&str; 10] = ["d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9"];
+        let cycling: Vec<Row<'_>> = (0..30)
+            .map(|i| Row {
+                designation: NAMES[(i * 7 % 10) as usize],
+                category: (i % 3 == 0).then_some(NAMES[(i % 9) as usize]),
+                ..row(i, "k")
+            })
+            .collect();
         let cases: Vec<Vec<Row<'_>>> = vec![
+            cycling,
             vec![row(0, "a")],
             vec![full.clone()],
             vec![row(3, "a"), full.clone(), row(9, "b"), row(1_000_000, "c")],

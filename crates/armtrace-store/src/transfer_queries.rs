@@ -479,7 +479,8 @@ impl Store {
         let may_estimate =
             q.basis == YearBasis::Delivery && release.format == "sipri_trade_register";
         let mut groups = Groups::default();
-        let mut years: BTreeMap<i64, Sums> = BTreeMap::new();
+        // Years are few: a hash map is cheaper per delivery than a tree (the rows are sorted below).
+        let mut years: HashMap<i64, Sums, foldhash::fast::RandomState> = HashMap::default();
         let mut estimated_deals = 0i64;
         self.scan_transfers(
             release.no,
