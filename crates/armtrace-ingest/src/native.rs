@@ -264,12 +264,56 @@ fn header_columns(file: &str, headers: &[&str]) -> Result<Vec<Option<usize>>, In
         .collect())
 }
 
-/// Where a CSV record starts, as the `csv` crate reports it: where the record before it ended.
-/// Blank lines between records are not counted, and a record ending in CR LF ends at its LF.
+/// Where a CSV record starts: the line (from 1) and byte offset of its first character.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct At {
     line: u64,
     byte: u64,
+}
+
+/// The `csv` crate gives a record's position as where the record before it ended: blank lines
+/// and a CR LF's LF come before the record itself. This turns such a position into the record's
+/// own start, counting lines as it goes (positions only move forward).
+struct Lines<'t> {
+    bytes: &'t [u8],
+    at: usize,
+    line: u64,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Self {
+        Lines {
+            bytes: text.as_bytes(),
+            at: 0,
+            line: 1,
+        }
+    }
+
+    fn start(&mut self, byte: u64) -> At {
+        let mut p = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        while matches!(self.bytes.get(p), Some(b'\r' | b'\n')) {
+            p += 1;
+        }
+        if p >= self.at {
+            self.line += memchr::memchr_iter(b'\n', &self.bytes[self.at..p]).count() as u64;
+            self.at = p;
+        }
+        At {
+            line: self.line,
+            byte: self.at as u64,
+        }
+    }
+}
+
+/// The error for a record whose number of fields differs from the header's.
+fn unequal_fields(file: &str, at: At, len: u64, expected: u64) -> IngestError {
+    IngestError::line(
+        file,
+        at.line,
+        format!("not valid CSV: the record has {len} fields, but the header has {expected}"),
+    )
 }
 
 /// A record's fields in the order of [`FIELDS`], as written (untrimmed); "" for a field the file
@@ -307,13 +351,19 @@ fn read_quoted_csv(file: &str, text: &str, each: &mut Each<'_>) -> Result<(), In
         .map_err(|e| IngestError::line(file, 1, format!("cannot read the header: {e}")))?;
     let columns = header_columns(file, &headers.iter().collect::<Vec<_>>())?;
     let mut record = csv::StringRecord::new();
+    let mut lines = Lines::new(text);
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => return Ok(()),
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                return Err(IngestError::line(file, line, format!("not valid CSV: {e}")));
+                let at = lines.start(e.position().map_or(0, csv::Position::byte));
+                return Err(match e.kind() {
+                    csv::ErrorKind::UnequalLengths {
+                        expected_len, len, ..
+                    } => unequal_fields(file, at, *len, *expected_len),
+                    _ => IngestError::line(file, at.line, format!("not valid CSV: {e}")),
+                });
             }
         }
         let mut row = [""; FIELDS.len()];
@@ -322,10 +372,7 @@ fn read_quoted_csv(file: &str, text: &str, each: &mut Each<'_>) -> Result<(), In
                 row[*i] = value;
             }
         }
-        let at = At {
-            line: record.position().map(|p| p.line()).unwrap_or(0),
-            byte: record.position().map(|p| p.byte()).unwrap_or(0),
-        };
+        let at = lines.start(record.position().map_or(0, csv::Position::byte));
         if !each(at, &row)? {
             return Ok(());
         }
@@ -336,15 +383,17 @@ fn read_quoted_csv(file: &str, text: &str, each: &mut Each<'_>) -> Result<(), In
 /// `plain_csv_reads_as_the_csv_crate_does` compares the two).
 fn read_plain_csv(file: &str, text: &str, each: &mut Each<'_>) -> Result<(), IngestError> {
     let bytes = text.as_bytes();
-    let mut at = At { line: 1, byte: 0 };
-    // Which field of FIELDS each column holds, once the header is read; records read (the
-    // header is record 0); LFs passed.
-    let (mut columns, mut records, mut lfs) = (None, 0u64, 0u64);
+    // Which field of FIELDS each column holds, once the header is read; LFs passed.
+    let (mut columns, mut lfs) = (None, 0u64);
     let mut start = 0;
     while start < bytes.len() {
         let lf = memchr::memchr(b'\n', &bytes[start..]).map(|i| start + i);
         let end = lf.unwrap_or(bytes.len());
         let mut line = &text[start..end];
+        let at = At {
+            line: lfs + 1,
+            byte: start as u64,
+        };
         start = end + 1;
         let crlf = line.ends_with('\r');
         if crlf {
@@ -371,39 +420,14 @@ fn read_plain_csv(file: &str, text: &str, each: &mut Each<'_>) -> Result<(), Ing
                     len += 1;
                 }
                 if len != columns.len() {
-                    return Err(IngestError::line(
-                        file,
-                        at.line,
-                        format!(
-                            "not valid CSV: CSV error: record {records} (line: {}, byte: {}): \
-                             found record with {len} fields, but the previous record has {} \
-                             fields",
-                            at.line,
-                            at.byte,
-                            columns.len()
-                        ),
-                    ));
+                    return Err(unequal_fields(file, at, len as u64, columns.len() as u64));
                 }
                 if !each(at, &row)? {
                     return Ok(());
                 }
             }
         }
-        records += 1;
-        // A record ends at its CR: the LF after it is read as a blank line.
-        if crlf {
-            at = At {
-                line: lfs + 1,
-                byte: end as u64,
-            };
-            lfs += 1;
-        } else {
-            lfs += u64::from(lf.is_some());
-            at = At {
-                line: lfs + 1,
-                byte: start.min(bytes.len()) as u64,
-            };
-        }
+        lfs += u64::from(lf.is_some());
     }
     if columns.is_none() {
         header_columns(file, &[])?;
@@ -986,6 +1010,12 @@ mod tests {
                  delivery,register,IRQ,FRA,x,1990\r\n\r\ndelivery,register,IRQ,FRA,x,1890\r\n",
                 "kind,source_type,supplier,recipient,designation,year,kind\n\
                  delivery,register,IRQ,FRA,\"x, \"\"y\"\"\",1990,order\n",
+                // Quoted (read by the csv crate), CR LF, a blank line, a field over two lines:
+                // the errors name the line each record starts on.
+                "kind,source_type,supplier,recipient,designation,year\r\n\
+                 delivery,register,IRQ,FRA,\"x\r\ny\",1990\r\n\r\ndelivery,register,IRQ,FRA,x,1890\r\n",
+                "kind,source_type,supplier,recipient,designation,year\r\n\
+                 delivery,register,IRQ,FRA,\"x\",1990\r\n\r\ndelivery,register,IRQ,FRA\r\n",
             ]
             .iter()
             .map(|text| outcome(lookup, "f.csv", text))
@@ -996,9 +1026,11 @@ mod tests {
             error: f.csv, line 1, field 'designation': required column is missing
             error: f.csv, line 1, field 'kind': required column is missing
             error: f.csv: no records
-            error: f.csv, line 3: not valid CSV: CSV error: record 2 (line: 3, byte: 86): found record with 5 fields, but the previous record has 6 fields
-            error: f.csv, line 2, field 'year': '1890' is not a year (1900–2100)
+            error: f.csv, line 3: not valid CSV: the record has 5 fields, but the header has 6
+            error: f.csv, line 4, field 'year': '1890' is not a year (1900–2100)
             line 2 d1ac298a3e2ccddbed5dc439-0 delivery register: country:IRQ ("IRQ") -> country:FRA ("FRA"), "x, \"y\"" None None, order None n=None, deliveries [1990 n=None tiv=None], values [], None local=false None [f.csv Some("ds")]
+            error: f.csv, line 5, field 'year': '1890' is not a year (1900–2100)
+            error: f.csv, line 4: not valid CSV: the record has 4 fields, but the header has 6
         "#]]
         .assert_eq(&got);
     }
