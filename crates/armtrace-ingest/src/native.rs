@@ -325,7 +325,7 @@ type Each<'e> = dyn FnMut(At, &Row<'_>) -> Result<bool, IngestError> + 'e;
 
 /// Reads CSV `text`: checks the header, then calls `each` with every record and where it starts.
 /// [`plain`] text (what programs write) is split where it
-/// lies, several times faster than the `csv` reader and with the same records, positions and
+/// lies, several times faster than the `csv` reader and with the same records, start lines and
 /// errors; other text goes through the `csv` reader.
 fn read_csv(file: &str, text: &str, each: &mut Each<'_>) -> Result<(), IngestError> {
     if plain(text) {
@@ -379,7 +379,7 @@ fn read_quoted_csv(file: &str, text: &str, each: &mut Each<'_>) -> Result<(), In
     }
 }
 
-/// [`read_csv`] for [`plain`] text, as the `csv` reader would read it (the test
+/// [`read_csv`] for [`plain`] text, giving what [`read_quoted_csv`] gives (the test
 /// `plain_csv_reads_as_the_csv_crate_does` compares the two).
 fn read_plain_csv(file: &str, text: &str, each: &mut Each<'_>) -> Result<(), IngestError> {
     let bytes = text.as_bytes();
