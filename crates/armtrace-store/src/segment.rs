@@ -250,6 +250,15 @@ impl Pending {
     }
 
     fn push(&mut self, r: &Row<'_>) {
+        // Rows come from `fill_row` or the stored vocabularies: their values are always known.
+        let kind = TransferKind::ALL.iter().position(|k| k.as_str() == r.kind);
+        let source = SourceType::ALL
+            .iter()
+            .position(|k| k.as_str() == r.source_type);
+        debug_assert!(kind.is_some() && source.is_some(), "{r:?}");
+        let status = r
+            .status
+            .and_then(|s| TransferStatus::ALL.iter().position(|k| k.as_str() == s));
         let mut flags = 0;
         for (on, bit) in [
             (r.order_year_est, ORDER_YEAR_EST),
@@ -265,7 +274,7 @@ impl Pending {
                 r.first_delivery.is_some() && r.last_delivery.is_some(),
                 HAS_FIRST_LAST,
             ),
-            (r.status.is_some(), HAS_STATUS),
+            (status.is_some(), HAS_STATUS),
             (r.tiv_per_unit.is_some(), HAS_TIV_PER_UNIT),
             (r.tiv_deal_unit.is_some(), HAS_TIV_DEAL_UNIT),
             (r.tiv_total_order.is_some(), HAS_TIV_TOTAL_ORDER),
@@ -281,13 +290,6 @@ impl Pending {
         let buf = &mut self.buf;
         put_i(buf, r.n - if self.rows == 0 { 0 } else { self.last_n });
         put_u(buf, u64::from(flags));
-        let kind = TransferKind::ALL.iter().position(|k| k.as_str() == r.kind);
-        let source = SourceType::ALL
-            .iter()
-            .position(|k| k.as_str() == r.source_type);
-        let status = r
-            .status
-            .and_then(|s| TransferStatus::ALL.iter().position(|k| k.as_str() == s));
         buf.push(kind.unwrap_or(0) as u8);
         buf.push(source.unwrap_or(0) as u8);
         put_bytes(buf, r.record_key);

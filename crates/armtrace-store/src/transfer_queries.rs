@@ -258,19 +258,8 @@ impl Store {
         if paged {
             sql.push_str(" AND seg > $2 ORDER BY seg LIMIT 256");
         }
-        let mut after = -1i64;
-        loop {
-            let page: Vec<(i64, String, String, Vec<u8>)> = with_pool!(self, p => {
-                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(release_no);
-                for b in &binds {
-                    q = q.bind(*b);
-                }
-                if paged {
-                    q = q.bind(after);
-                }
-                q.fetch_all(p).await?
-            });
-            for (_, recipient, supplier, data) in &page {
+        let mut decode = |page: &[(i64, String, String, Vec<u8>)]| -> Result<(), StoreError> {
+            for (_, recipient, supplier, data) in page {
                 let mut row = Row::default();
                 let mut reader = if figures_only {
                     SegmentReader::figures(data)
@@ -282,11 +271,37 @@ impl Store {
                     visit(recipient, supplier, &row)?;
                 }
             }
-            match page.last() {
-                Some(last) if paged => after = last.0,
-                _ => return Ok(()),
+            Ok(())
+        };
+        let postgres = matches!(self.backend, crate::Backend::Postgres(_));
+        with_pool!(self, p => {
+            // The pages of a whole release are read in one transaction, so that they all see
+            // the release as it was when the first was read (an import may commit meanwhile).
+            let mut tx = p.begin().await?;
+            if postgres {
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    .execute(&mut *tx)
+                    .await?;
             }
-        }
+            let mut after = -1i64;
+            loop {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(release_no);
+                for b in &binds {
+                    q = q.bind(*b);
+                }
+                if paged {
+                    q = q.bind(after);
+                }
+                let page: Vec<(i64, String, String, Vec<u8>)> = q.fetch_all(&mut *tx).await?;
+                decode(&page)?;
+                match page.last() {
+                    Some(last) if paged => after = last.0,
+                    _ => break,
+                }
+            }
+            tx.rollback().await?;
+        });
+        Ok(())
     }
 
     async fn supplier_rows(

@@ -322,7 +322,7 @@ impl Store {
     /// Imports transfers into a release (created if new), in one transaction: either every new
     /// record is added or none is. Records the release already has (same record key) are skipped,
     /// so importing the same file, or a subset of one already imported, adds nothing.
-    /// `progress` receives (records written, records so far).
+    /// `progress` receives the number of records read so far.
     pub async fn import_transfers<I, B, E>(
         &self,
         by: &Identity,
@@ -386,7 +386,9 @@ impl Store {
                     let mut row = segment::Row::default();
                     let mut reader = SegmentReader::new(&data).map_err(damaged)?;
                     while reader.next_into(&mut row).map_err(damaged)? {
-                        next_n = next_n.max(row.n + 1);
+                        next_n = next_n.max(row.n.checked_add(1).ok_or_else(|| {
+                            StoreError::Invalid("a stored transfer number is out of range".into())
+                        })?);
                         existing.insert(row.record_key.to_string());
                     }
                 }
@@ -435,17 +437,25 @@ impl Store {
                     .fetch_all(&mut *tx)
                     .await?;
                 let blobs: Vec<Vec<u8>> = written.iter().map(|r| r.try_get("data")).collect::<Result<_, _>>()?;
-                let mut seen: HashSet<&str> = HashSet::new();
+                // Each suspect key's first reading (number, file, line): the later record of two
+                // with one key is the one reported, naming the earlier one's line.
+                let mut seen: HashMap<&str, (i64, &str, i64)> = HashMap::new();
                 let mut row = segment::Row::default();
                 for data in &blobs {
                     let mut reader = SegmentReader::new(data).map_err(damaged)?;
                     while reader.next_into(&mut row).map_err(damaged)? {
-                        if twice.contains(&key_hash(row.record_key)) && !seen.insert(row.record_key) {
+                        if !twice.contains(&key_hash(row.record_key)) {
+                            continue;
+                        }
+                        let this = (row.n, row.source_file, row.source_line);
+                        if let Some(&other) = seen.get(row.record_key) {
+                            let ((_, file, line), (_, _, first)) = if this.0 > other.0 { (this, other) } else { (other, this) };
                             return Err(ImportError::Store(StoreError::Invalid(format!(
-                                "{}, line {}: record key '{}' appears twice in this import; nothing was imported",
-                                row.source_file, row.source_line, row.record_key
+                                "{file}, line {line}: record key '{}' appears twice in this import (first on line {first}); nothing was imported",
+                                row.record_key
                             ))));
                         }
+                        seen.insert(row.record_key, this);
                     }
                 }
             }
@@ -586,10 +596,11 @@ fn vocab_str<T: std::str::FromStr<Err = String> + Copy>(
 impl Store {
     /// Moves transfers from the tables schema 5 kept them in into segments, in one transaction
     /// that then drops those tables. Runs after the migrations; does nothing once done.
-    pub(crate) async fn convert_legacy_transfers(&self) -> Result<(), StoreError> {
-        with_pool!(self, p => {
-            let mut tx = p.begin_locked().await?;
-            let present: i64 = match self.backend {
+    /// Whether transfers still wait in the tables of schema 5 (see
+    /// [`Store::convert_legacy_transfers`]).
+    pub(crate) async fn has_legacy_transfers(&self) -> Result<bool, StoreError> {
+        let present: i64 = with_pool!(self, p => {
+            match self.backend {
                 crate::Backend::Sqlite(_) => sqlx::query_scalar(
                     "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'legacy_transfers'",
                 ),
@@ -597,89 +608,115 @@ impl Store {
                     "SELECT CAST(COUNT(*) AS BIGINT) FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'legacy_transfers'",
                 ),
             }
-            .fetch_one(&mut *tx)
-            .await?;
-            if present == 0 {
-                return Ok(());
-            }
+            .fetch_one(p)
+            .await?
+        });
+        Ok(present > 0)
+    }
+
+    pub(crate) async fn convert_legacy_transfers(&self) -> Result<(), StoreError> {
+        if !self.has_legacy_transfers().await? {
+            return Ok(());
+        }
+        with_pool!(self, p => {
+            let mut tx = p.begin_locked().await?;
             let releases: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT release_no FROM legacy_transfers ORDER BY release_no")
                 .fetch_all(&mut *tx)
                 .await?;
             for release_no in releases {
-                let mut deliveries: HashMap<i64, Vec<segment::YearRow>> = HashMap::new();
-                for r in sqlx::query("SELECT n, year, year_est, number, number_est, tiv, spread FROM legacy_deliveries WHERE release_no = $1 ORDER BY n, year")
+                // After any segment the release already has (none, unless an older armtrace
+                // wrote some), and a chunk of transfers at a time, so that memory stays bounded.
+                let mut next_seg: i64 = sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seg) FROM transfer_segments WHERE release_no = $1")
                     .bind(release_no)
-                    .fetch_all(&mut *tx)
+                    .fetch_one(&mut *tx)
                     .await?
-                {
-                    deliveries.entry(r.try_get("n")?).or_default().push(segment::YearRow {
-                        year: r.try_get("year")?,
-                        year_est: r.try_get("year_est")?,
-                        number: r.try_get("number")?,
-                        number_est: r.try_get("number_est")?,
-                        tiv: r.try_get("tiv")?,
-                        spread: r.try_get("spread")?,
-                    });
-                }
-                let mut rows = Vec::new();
-                for r in sqlx::query("SELECT * FROM legacy_transfers WHERE release_no = $1 ORDER BY n")
-                    .bind(release_no)
-                    .fetch_all(&mut *tx)
-                    .await?
-                {
-                    let mut row = LegacyRow { n: r.try_get("n")?, texts: Default::default(), ints: [None; 11], flags: [false; 4] };
-                    for (slot, col) in row.texts.iter_mut().zip(LEGACY_TEXT) {
-                        *slot = r.try_get(col)?;
-                    }
-                    for (slot, col) in row.ints.iter_mut().zip(LEGACY_INT) {
-                        *slot = r.try_get(col)?;
-                    }
-                    for (slot, col) in row.flags.iter_mut().zip(LEGACY_FLAG) {
-                        *slot = r.try_get(col)?;
-                    }
-                    rows.push(row);
-                }
+                    .map_or(0, |s| s + 1);
                 let mut writer = SegmentWriter::default();
                 let mut parties = segment::Interner::default();
-                for l in &rows {
-                    let text = |i: usize| l.texts[i].as_deref();
-                    let row = segment::Row {
-                        n: l.n,
-                        record_key: text(L_KEY).unwrap_or_default(),
-                        kind: vocab_str(text(L_KIND), |k: armtrace_core::transfer::TransferKind| k.as_str())?.unwrap_or("order"),
-                        source_type: vocab_str(text(L_SOURCE_TYPE), |k: armtrace_core::transfer::SourceType| k.as_str())?.unwrap_or("register"),
-                        supplier_name: text(L_SUPPLIER_NAME).unwrap_or_default(),
-                        recipient_name: text(L_RECIPIENT_NAME).unwrap_or_default(),
-                        designation: text(L_DESIGNATION).unwrap_or_default(),
-                        description: text(L_DESCRIPTION),
-                        category: text(L_CATEGORY),
-                        order_year: l.ints[0],
-                        order_year_est: l.flags[0],
-                        number_ordered: l.ints[1],
-                        number_ordered_est: l.flags[1],
-                        number_delivered: l.ints[2],
-                        number_delivered_est: l.flags[2],
-                        first_delivery: l.ints[3],
-                        last_delivery: l.ints[4],
-                        status: vocab_str(text(L_STATUS), |k: armtrace_core::transfer::TransferStatus| k.as_str())?,
-                        local_production: l.flags[3],
-                        tiv_per_unit: l.ints[5],
-                        tiv_deal_unit: l.ints[6],
-                        tiv_total_order: l.ints[7],
-                        tiv_delivered: l.ints[8],
-                        deal_id: l.ints[9],
-                        values_json: text(L_VALUES),
-                        comments: text(L_COMMENTS),
-                        source_file: text(L_SOURCE_FILE).unwrap_or_default(),
-                        source_line: l.ints[10].unwrap_or_default(),
-                        deliveries: deliveries.remove(&l.n).unwrap_or_default(),
-                    };
-                    let recipient = parties.number(text(L_RECIPIENT).unwrap_or_default());
-                    let supplier = parties.number(text(L_SUPPLIER).unwrap_or_default());
-                    writer.push(recipient, supplier, &row);
+                let mut from = i64::MIN;
+                loop {
+                    let chunk: Vec<_> = sqlx::query("SELECT * FROM legacy_transfers WHERE release_no = $1 AND n >= $2 ORDER BY n LIMIT 50000")
+                        .bind(release_no)
+                        .bind(from)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    let Some(last) = chunk.last() else { break };
+                    let last_n: i64 = last.try_get("n")?;
+                    let mut deliveries: HashMap<i64, Vec<segment::YearRow>> = HashMap::new();
+                    for r in sqlx::query("SELECT n, year, year_est, number, number_est, tiv, spread FROM legacy_deliveries WHERE release_no = $1 AND n >= $2 AND n <= $3 ORDER BY n, year")
+                        .bind(release_no)
+                        .bind(from)
+                        .bind(last_n)
+                        .fetch_all(&mut *tx)
+                        .await?
+                    {
+                        deliveries.entry(r.try_get("n")?).or_default().push(segment::YearRow {
+                            year: r.try_get("year")?,
+                            year_est: r.try_get("year_est")?,
+                            number: r.try_get("number")?,
+                            number_est: r.try_get("number_est")?,
+                            tiv: r.try_get("tiv")?,
+                            spread: r.try_get("spread")?,
+                        });
+                    }
+                    let mut rows = Vec::new();
+                    for r in &chunk {
+                        let mut row = LegacyRow { n: r.try_get("n")?, texts: Default::default(), ints: [None; 11], flags: [false; 4] };
+                        for (slot, col) in row.texts.iter_mut().zip(LEGACY_TEXT) {
+                            *slot = r.try_get(col)?;
+                        }
+                        for (slot, col) in row.ints.iter_mut().zip(LEGACY_INT) {
+                            *slot = r.try_get(col)?;
+                        }
+                        for (slot, col) in row.flags.iter_mut().zip(LEGACY_FLAG) {
+                            *slot = r.try_get(col)?;
+                        }
+                        rows.push(row);
+                    }
+                    for l in &rows {
+                        let text = |i: usize| l.texts[i].as_deref();
+                        let row = segment::Row {
+                            n: l.n,
+                            record_key: text(L_KEY).unwrap_or_default(),
+                            kind: vocab_str(text(L_KIND), |k: armtrace_core::transfer::TransferKind| k.as_str())?.unwrap_or("order"),
+                            source_type: vocab_str(text(L_SOURCE_TYPE), |k: armtrace_core::transfer::SourceType| k.as_str())?.unwrap_or("register"),
+                            supplier_name: text(L_SUPPLIER_NAME).unwrap_or_default(),
+                            recipient_name: text(L_RECIPIENT_NAME).unwrap_or_default(),
+                            designation: text(L_DESIGNATION).unwrap_or_default(),
+                            description: text(L_DESCRIPTION),
+                            category: text(L_CATEGORY),
+                            order_year: l.ints[0],
+                            order_year_est: l.flags[0],
+                            number_ordered: l.ints[1],
+                            number_ordered_est: l.flags[1],
+                            number_delivered: l.ints[2],
+                            number_delivered_est: l.flags[2],
+                            first_delivery: l.ints[3],
+                            last_delivery: l.ints[4],
+                            status: vocab_str(text(L_STATUS), |k: armtrace_core::transfer::TransferStatus| k.as_str())?,
+                            local_production: l.flags[3],
+                            tiv_per_unit: l.ints[5],
+                            tiv_deal_unit: l.ints[6],
+                            tiv_total_order: l.ints[7],
+                            tiv_delivered: l.ints[8],
+                            deal_id: l.ints[9],
+                            values_json: text(L_VALUES),
+                            comments: text(L_COMMENTS),
+                            source_file: text(L_SOURCE_FILE).unwrap_or_default(),
+                            source_line: l.ints[10].unwrap_or_default(),
+                            deliveries: deliveries.remove(&l.n).unwrap_or_default(),
+                        };
+                        let recipient = parties.number(text(L_RECIPIENT).unwrap_or_default());
+                        let supplier = parties.number(text(L_SUPPLIER).unwrap_or_default());
+                        writer.push(recipient, supplier, &row);
+                    }
+                    write_segments(&mut tx, release_no, &mut next_seg, writer.take(), &parties.strings).await?;
+                    from = last_n.saturating_add(1);
+                    if last_n == i64::MAX {
+                        break;
+                    }
                 }
                 writer.flush();
-                let mut next_seg = 0;
                 write_segments(&mut tx, release_no, &mut next_seg, writer.take(), &parties.strings).await?;
             }
             sqlx::query("DROP TABLE legacy_deliveries").execute(&mut *tx).await?;
