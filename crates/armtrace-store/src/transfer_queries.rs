@@ -275,12 +275,15 @@ impl Store {
         };
         let postgres = matches!(self.backend, crate::Backend::Postgres(_));
         with_pool!(self, p => {
-            // The pages of a whole release are read in one transaction, so that they all see
-            // the release as it was when the first was read (an import may commit meanwhile).
-            let mut tx = p.begin().await?;
-            if postgres {
+            // One party's segments are one statement. The pages of a whole release are read in
+            // one transaction, so that they all see the release as it was when the first was
+            // read (an import may commit meanwhile).
+            let mut tx = if paged { Some(p.begin().await?) } else { None };
+            if let Some(tx) = tx.as_mut()
+                && postgres
+            {
                 sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
             }
             let mut after = -1i64;
@@ -292,14 +295,19 @@ impl Store {
                 if paged {
                     q = q.bind(after);
                 }
-                let page: Vec<(i64, String, String, Vec<u8>)> = q.fetch_all(&mut *tx).await?;
+                let page: Vec<(i64, String, String, Vec<u8>)> = match tx.as_mut() {
+                    Some(tx) => q.fetch_all(&mut **tx).await?,
+                    None => q.fetch_all(p).await?,
+                };
                 decode(&page)?;
                 match page.last() {
                     Some(last) if paged => after = last.0,
                     _ => break,
                 }
             }
-            tx.rollback().await?;
+            if let Some(tx) = tx {
+                tx.rollback().await?;
+            }
         });
         Ok(())
     }
