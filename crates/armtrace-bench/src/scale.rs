@@ -5,7 +5,7 @@
 use crate::{analyst, backends, fresh_store, rate, secs};
 use armtrace_core::actor::Party;
 use armtrace_core::reference::ReferenceSet;
-use armtrace_ingest::native::spawn_parser;
+use armtrace_ingest::native::spawn_encoders;
 use armtrace_store::testing::TestDb;
 use armtrace_store::{
     Location, Period, ReleaseChoice, ReleaseSpec, Store, VolumeGroup, VolumesQuery, YearBasis,
@@ -39,6 +39,11 @@ impl Rng {
     pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
+}
+
+/// Threads encoding a native file, as `armtrace import native` uses: one per core, at most eight.
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
 }
 
 /// Writes `rows` synthetic native transfers between `codes` to `path`, as CSV.
@@ -165,9 +170,31 @@ impl Synthetic {
         )?;
         let took = t.elapsed();
         println!(
-            "  parse only (no database): {:.2} s ({})",
+            "  parse into transfers only, one thread (no database): {:.2} s ({})",
             secs(took),
             rate(parsed, took)
+        );
+        // What imports do: parse and encode into segments, on every core.
+        let t = Instant::now();
+        let mut records = 0;
+        for part in spawn_encoders(
+            "bench.csv".into(),
+            bytes,
+            "synthetic".into(),
+            resolver.clone(),
+            armtrace_refdata::category_index(&self.set.categories),
+            threads(),
+        ) {
+            if let armtrace_core::segment::Encoded::Segments { records: r, .. } = part? {
+                records += r;
+            }
+        }
+        let took = t.elapsed();
+        println!(
+            "  parse and encode into segments only, {} threads (no database): {:.2} s ({})",
+            threads(),
+            secs(took),
+            rate(records, took)
         );
         Ok(())
     }
@@ -209,24 +236,25 @@ pub async fn run(rows: u64, keep: Option<PathBuf>) -> anyhow::Result<()> {
             selection: None,
         };
         let t = Instant::now();
-        let rx = spawn_parser(
+        let parts = spawn_encoders(
             file.clone(),
             bytes,
             "synthetic".into(),
             set.resolver(),
             armtrace_refdata::category_index(&set.categories),
-            20_000,
+            threads(),
         );
         let report = store
-            .import_transfers(&analyst(), &spec, &file, &sha, rx.into_iter(), &mut |_| {})
+            .import_encoded(&analyst(), &spec, &file, &sha, parts, &mut |_| {})
             .await?;
         let took = t.elapsed();
         println!(
-            "  armtrace import into {}: {:.2} s ({}; {} transfers, parsed on a second thread)",
+            "  armtrace import into {}: {:.2} s ({}; {} transfers, parsed and encoded on {} threads)",
             db.backend(),
             secs(took),
             rate(report.added, took),
-            report.added
+            report.added,
+            threads()
         );
         if let Location::Postgres(url) = &db.location {
             // Baseline 2: psql \copy into an equivalent table in the same schema.

@@ -24,6 +24,7 @@ pub mod phash;
 pub mod quantity;
 pub mod reference;
 pub mod resolve;
+pub mod segment;
 pub mod source;
 pub mod text;
 pub mod trace;

@@ -26,9 +26,11 @@ use armtrace_core::text::fold;
 use armtrace_core::transfer::{
     Delivery, SourceRecord, SourceType, Transfer, TransferKind, TransferStatus,
 };
+use armtrace_core::segment::{self, Encoded, Encoder};
 use armtrace_core::{Measure, Milli};
 use std::collections::HashMap;
 use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The fields of the native format, in the order a CSV header lists them.
 pub const FIELDS: [&str; 17] = [
@@ -147,67 +149,23 @@ pub fn parse_in_batches(
     emit: &mut dyn FnMut(Vec<Transfer>) -> bool,
 ) -> Result<u64, IngestError> {
     let (text, _) = decode(bytes);
-    let jsonl =
-        file.ends_with(".jsonl") || file.ends_with(".ndjson") || text.trim_start().starts_with('{');
     let total = bytes.len() as u64;
     // Every record takes more than 16 bytes, so a small file does not reserve a whole batch.
     let mut builder = Builder::new(file, dataset, lookup, batch.min(bytes.len() / 16 + 1));
-    if jsonl {
-        let mut done = 0u64;
-        for (i, line) in text.split('\n').enumerate() {
-            done += line.len() as u64 + 1;
-            let line_no = i as u64 + 1;
-            if line.trim().is_empty() {
-                continue;
-            }
-            let obj: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line)
-                .map_err(|e| IngestError::line(file, line_no, format!("not a JSON object: {e}")))?;
-            for key in obj.keys() {
-                if !FIELDS.contains(&key.as_str()) {
-                    return Err(IngestError::field(
-                        file,
-                        line_no,
-                        key,
-                        format!("unknown field: the native format has {}", FIELDS.join(", ")),
-                    ));
-                }
-            }
-            let mut row = [""; FIELDS.len()];
-            let owned: Vec<String> = FIELDS
-                .iter()
-                .map(|f| match obj.get(*f) {
-                    None | Some(serde_json::Value::Null) => String::new(),
-                    Some(serde_json::Value::String(s)) => s.clone(),
-                    Some(other) => other.to_string(),
-                })
-                .collect();
-            for (slot, v) in row.iter_mut().zip(&owned) {
-                *slot = v.as_str();
-            }
-            builder.push(line_no, &row)?;
-            if builder.transfers.len() >= batch {
-                progress.advance(done.min(total), total);
-                if !emit(builder.full_batch()) {
-                    return Ok(builder.emitted);
-                }
+    let mut stopped = false;
+    read_records(file, &text, &mut |at, row| {
+        builder.push(at.line, row)?;
+        if builder.transfers.len() >= batch {
+            progress.advance(at.byte.min(total), total);
+            if !emit(builder.full_batch()) {
+                stopped = true;
+                return Ok(false);
             }
         }
-    } else {
-        let mut stopped = false;
-        read_csv(file, &text, &mut |at, row| {
-            builder.push(at.line, row)?;
-            if builder.transfers.len() >= batch {
-                progress.advance(at.byte.min(total), total);
-                if !emit(builder.full_batch()) {
-                    stopped = true;
-                    return Ok(false);
-                }
-            }
-            Ok(true)
-        })?;
-        if stopped {
-            return Ok(builder.emitted);
-        }
+        Ok(true)
+    })?;
+    if stopped {
+        return Ok(builder.emitted);
     }
     progress.advance(total, total);
     let count = builder.emitted + builder.transfers.len() as u64;
@@ -218,6 +176,63 @@ pub fn parse_in_batches(
         emit(std::mem::take(&mut builder.transfers));
     }
     Ok(count)
+}
+
+/// Whether a file is JSONL: by its name (`.jsonl`, `.ndjson`), else by its first non-blank
+/// character (`{`).
+fn is_jsonl(file: &str, text: &str) -> bool {
+    file.ends_with(".jsonl") || file.ends_with(".ndjson") || text.trim_start().starts_with('{')
+}
+
+/// Reads every record of `text`, JSONL or CSV, calling `each` with each and where it starts.
+fn read_records(file: &str, text: &str, each: &mut Each<'_>) -> Result<(), IngestError> {
+    if is_jsonl(file, text) {
+        read_jsonl(file, text, each)
+    } else {
+        read_csv(file, text, each)
+    }
+}
+
+fn read_jsonl(file: &str, text: &str, each: &mut Each<'_>) -> Result<(), IngestError> {
+    let mut byte = 0u64;
+    for (i, line) in text.split('\n').enumerate() {
+        let at = At {
+            line: i as u64 + 1,
+            byte,
+        };
+        byte += line.len() as u64 + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let obj: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line)
+            .map_err(|e| IngestError::line(file, at.line, format!("not a JSON object: {e}")))?;
+        for key in obj.keys() {
+            if !FIELDS.contains(&key.as_str()) {
+                return Err(IngestError::field(
+                    file,
+                    at.line,
+                    key,
+                    format!("unknown field: the native format has {}", FIELDS.join(", ")),
+                ));
+            }
+        }
+        let owned: Vec<String> = FIELDS
+            .iter()
+            .map(|f| match obj.get(*f) {
+                None | Some(serde_json::Value::Null) => String::new(),
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+            })
+            .collect();
+        let mut row = [""; FIELDS.len()];
+        for (slot, v) in row.iter_mut().zip(&owned) {
+            *slot = v.as_str();
+        }
+        if !each(at, &row)? {
+            return Ok(());
+        }
+    }
+    Ok(())
 }
 
 /// Which field of [`FIELDS`] each column of a CSV header holds (`None` for a repeated column:
@@ -382,57 +397,95 @@ fn read_quoted_csv(file: &str, text: &str, each: &mut Each<'_>) -> Result<(), In
 /// [`read_csv`] for [`plain`] text, giving what [`read_quoted_csv`] gives (the test
 /// `plain_csv_reads_as_the_csv_crate_does` compares the two).
 fn read_plain_csv(file: &str, text: &str, each: &mut Each<'_>) -> Result<(), IngestError> {
+    let header = plain_header(file, text)?;
+    read_plain_lines(file, text, &header.columns, header.body, text.len(), header.lfs, each)
+}
+
+/// The header of [`plain`] CSV text.
+struct PlainHeader {
+    /// Which field of [`FIELDS`] each column holds.
+    columns: Vec<Option<usize>>,
+    /// Where the lines after the header start, and how many LFs come before.
+    body: usize,
+    lfs: u64,
+}
+
+/// Reads the header of [`plain`] CSV text: its first line that is not blank.
+fn plain_header(file: &str, text: &str) -> Result<PlainHeader, IngestError> {
     let bytes = text.as_bytes();
-    // Which field of FIELDS each column holds, once the header is read; LFs passed.
-    let (mut columns, mut lfs) = (None, 0u64);
-    let mut start = 0;
+    let (mut start, mut lfs) = (0, 0u64);
     while start < bytes.len() {
         let lf = memchr::memchr(b'\n', &bytes[start..]).map(|i| start + i);
         let end = lf.unwrap_or(bytes.len());
-        let mut line = &text[start..end];
+        let line = &text[start..end];
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        lfs += u64::from(lf.is_some());
+        if !line.is_empty() {
+            return Ok(PlainHeader {
+                columns: header_columns(file, &Split(Some(line)).collect::<Vec<_>>())?,
+                body: (end + 1).min(bytes.len()),
+                lfs,
+            });
+        }
+        start = end + 1;
+    }
+    // No header: every required column is missing.
+    Ok(PlainHeader {
+        columns: header_columns(file, &[])?,
+        body: bytes.len(),
+        lfs,
+    })
+}
+
+/// Reads the records of [`plain`] CSV text on the whole lines from byte `from` to `to`, after
+/// `lfs` LFs (which give the line numbers).
+fn read_plain_lines(
+    file: &str,
+    text: &str,
+    columns: &[Option<usize>],
+    from: usize,
+    to: usize,
+    mut lfs: u64,
+    each: &mut Each<'_>,
+) -> Result<(), IngestError> {
+    let bytes = text.as_bytes();
+    let mut start = from;
+    while start < to {
+        let lf = memchr::memchr(b'\n', &bytes[start..to]).map(|i| start + i);
+        let end = lf.unwrap_or(to);
+        let line = &text[start..end];
+        let line = line.strip_suffix('\r').unwrap_or(line);
         let at = At {
             line: lfs + 1,
             byte: start as u64,
         };
         start = end + 1;
-        let crlf = line.ends_with('\r');
-        if crlf {
-            line = &line[..line.len() - 1];
-        }
+        lfs += u64::from(lf.is_some());
         if line.is_empty() {
-            lfs += u64::from(lf.is_some());
             continue;
         }
-        match &columns {
-            None => {
-                columns = Some(header_columns(
-                    file,
-                    &Split(Some(line)).collect::<Vec<_>>(),
-                )?)
-            }
-            Some(columns) => {
-                let mut row = [""; FIELDS.len()];
-                let mut len = 0;
-                for value in Split(Some(line)) {
-                    if let Some(Some(i)) = columns.get(len) {
-                        row[*i] = value;
-                    }
-                    len += 1;
-                }
-                if len != columns.len() {
-                    return Err(unequal_fields(file, at, len as u64, columns.len() as u64));
-                }
-                if !each(at, &row)? {
-                    return Ok(());
-                }
-            }
+        let row = plain_row(line, columns).map_err(|len| {
+            unequal_fields(file, at, len as u64, columns.len() as u64)
+        })?;
+        if !each(at, &row)? {
+            return Ok(());
         }
-        lfs += u64::from(lf.is_some());
-    }
-    if columns.is_none() {
-        header_columns(file, &[])?;
     }
     Ok(())
+}
+
+/// A line of [`plain`] CSV as a record's fields (`Err` with the number of fields when it has
+/// not as many as the header).
+fn plain_row<'t>(line: &'t str, columns: &[Option<usize>]) -> Result<Row<'t>, usize> {
+    let mut row = [""; FIELDS.len()];
+    let mut len = 0;
+    for value in Split(Some(line)) {
+        if let Some(Some(i)) = columns.get(len) {
+            row[*i] = value;
+        }
+        len += 1;
+    }
+    if len == columns.len() { Ok(row) } else { Err(len) }
 }
 
 /// The fields of a CSV line without quotes (`str::split` is several times slower on fields this
@@ -457,81 +510,361 @@ impl<'t> Iterator for Split<'t> {
     }
 }
 
-/// A parser running on its own thread, handing batches over a bounded channel: parsing the next
-/// batch overlaps with writing the last. The receiver yields `Err` (and then ends) on a bad record.
-pub fn spawn_parser(
+/// Files smaller than this are encoded on one thread.
+const PARALLEL_BYTES: usize = 1 << 20;
+
+/// Records an encoder reads between handing over the segments it has finished.
+const HAND_OVER: u64 = 1 << 16;
+
+/// Parses and encodes a native file into segments ([`Encoder`]) on threads of its own, handing
+/// them over a bounded channel as they are finished: the store writes them while the rest is
+/// read. Plain CSV (no quotes, what programs write) larger than a megabyte is split at line
+/// ends into `threads` parts encoded side by side; other files take one thread. Records are
+/// checked exactly as [`parse`] checks them, and become the rows their transfers would. The
+/// receiver yields `Err` (and then ends) on a bad record: the first in the file.
+pub fn spawn_encoders(
     file: String,
     bytes: Vec<u8>,
     dataset: String,
     resolver: NameResolver,
     categories: HashMap<String, String>,
-    batch: usize,
-) -> impl Iterator<Item = Result<Batch, IngestError>> + Send {
-    let (tx, rx) = std::sync::mpsc::sync_channel(2);
-    // Batches the consumer is done with come back to be freed here (see `Batch`).
-    let (back, returned) = std::sync::mpsc::channel::<Vec<Transfer>>();
+    threads: usize,
+) -> impl Iterator<Item = Result<Encoded, IngestError>> + Send {
+    spawn_encoders_from(file, bytes, dataset, resolver, categories, threads, PARALLEL_BYTES)
+}
+
+/// [`spawn_encoders`], splitting files of at least `parallel_bytes`.
+fn spawn_encoders_from(
+    file: String,
+    bytes: Vec<u8>,
+    dataset: String,
+    resolver: NameResolver,
+    categories: HashMap<String, String>,
+    threads: usize,
+    parallel_bytes: usize,
+) -> impl Iterator<Item = Result<Encoded, IngestError>> + Send {
+    let (tx, rx) = std::sync::mpsc::sync_channel(4);
     let name = file.clone();
     let handle = std::thread::spawn(move || {
         let lookup = Lookup {
             resolver: &resolver,
             categories,
         };
-        let result = parse_in_batches(
-            &file,
-            &bytes,
-            &dataset,
-            &lookup,
-            &mut crate::NoProgress,
-            batch,
-            &mut |b| {
-                while let Ok(done) = returned.try_recv() {
-                    drop(done);
-                }
-                tx.send(Ok(Batch {
-                    transfers: b,
-                    back: Some(back.clone()),
-                }))
-                .is_ok()
-            },
-        );
-        if let Err(e) = result {
+        let (text, _) = decode(&bytes);
+        let parts = if text.len() >= parallel_bytes && !is_jsonl(&file, &text) && plain(&text) {
+            threads.max(1)
+        } else {
+            1
+        };
+        if let Err(e) = encode(&file, &text, &dataset, &lookup, parts, &tx) {
             let _ = tx.send(Err(e));
         }
     });
     // The channel closing is not proof the file was read to its end: a parser that stopped
     // abnormally is an error too, so the import rolls back instead of committing part of a file.
     rx.into_iter()
+        .map(Some)
         .chain(std::iter::once_with(move || match handle.join() {
-            Ok(()) => Ok(Batch::default()),
-            Err(_) => Err(IngestError::file(
+            Ok(()) => None,
+            Err(_) => Some(Err(IngestError::file(
                 &name,
                 "the parser stopped unexpectedly; nothing was imported",
-            )),
+            ))),
         }))
+        .flatten()
 }
 
-/// A batch of transfers from [`spawn_parser`]. Dropping it hands the transfers back to the
-/// parser's thread to be freed there: memory is freed fastest by the thread that allocated it,
-/// and freeing ten allocations per record on the writer's thread cost a bulk import about a fifth
-/// of its time. (Once the parser has finished, they are freed where they are dropped.)
-#[derive(Debug, Default)]
-pub struct Batch {
-    transfers: Vec<Transfer>,
-    back: Option<std::sync::mpsc::Sender<Vec<Transfer>>>,
-}
+type Sender = std::sync::mpsc::SyncSender<Result<Encoded, IngestError>>;
 
-impl std::ops::Deref for Batch {
-    type Target = [Transfer];
-    fn deref(&self) -> &[Transfer] {
-        &self.transfers
+/// Encodes `text`, in `parts` parts side by side when it is [`plain`] CSV.
+fn encode(
+    file: &str,
+    text: &str,
+    dataset: &str,
+    lookup: &Lookup<'_>,
+    parts: usize,
+    tx: &Sender,
+) -> Result<(), IngestError> {
+    let encoders = if parts > 1 {
+        encode_parts(file, text, dataset, lookup, parts, tx)?
+    } else {
+        let mut one = Fused::new(file, dataset, lookup, segment::BUFFER_BYTES);
+        let mut n = 0i64;
+        read_records(file, text, &mut |at, row| {
+            one.record(at, n, row)?;
+            n += 1;
+            Ok(one.read % HAND_OVER != 0 || one.hand_over(tx))
+        })?;
+        vec![one]
+    };
+    if encoders.iter().map(|e| e.total).sum::<u64>() == 0 {
+        return Err(IngestError::file(file, "no records"));
     }
+    for e in encoders {
+        for part in e.encoder.finish() {
+            if tx.send(Ok(part)).is_err() {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
 }
 
-impl Drop for Batch {
-    fn drop(&mut self) {
-        if let Some(back) = self.back.take() {
-            let _ = back.send(std::mem::take(&mut self.transfers));
+/// A part of [`plain`] CSV text for one encoder: whole lines from byte `from` to `to`, with the
+/// LFs and the records before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Part {
+    from: usize,
+    to: usize,
+    lfs: u64,
+    records: u64,
+}
+
+/// Splits the lines from byte `body` (after `lfs` LFs) into about `parts` parts of equal size.
+fn split(text: &str, body: usize, lfs: u64, parts: usize) -> Vec<Part> {
+    let bytes = text.as_bytes();
+    let len = bytes.len();
+    let mut out = Vec::new();
+    let (mut start, mut lfs, mut records) = (body, lfs, 0u64);
+    for k in 1..=parts {
+        let target = body + (len - body) / parts * k;
+        let end = if k == parts || target >= len {
+            len
+        } else {
+            memchr::memchr(b'\n', &bytes[target..]).map_or(len, |i| target + i + 1)
+        };
+        if end <= start {
+            continue;
         }
+        out.push(Part {
+            from: start,
+            to: end,
+            lfs,
+            records,
+        });
+        if end < len {
+            // Every line that is not blank is a record (or an error that stops the import).
+            let mut line = start;
+            for lf in memchr::memchr_iter(b'\n', &bytes[start..end]) {
+                let lf = start + lf;
+                if !matches!(&bytes[line..lf], b"" | b"\r") {
+                    records += 1;
+                }
+                lfs += 1;
+                line = lf + 1;
+            }
+        }
+        start = end;
+    }
+    out
+}
+
+/// Encodes [`plain`] CSV in parts side by side, one thread each. Records without a `record_id`
+/// after the first part are checked where they are but encoded at the end, in file order: their
+/// keys count identical rows before them in the whole file.
+fn encode_parts<'a>(
+    file: &'a str,
+    text: &'a str,
+    dataset: &'a str,
+    lookup: &'a Lookup<'a>,
+    parts: usize,
+    tx: &Sender,
+) -> Result<Vec<Fused<'a>>, IngestError> {
+    let header = plain_header(file, text)?;
+    let columns = &header.columns;
+    let split = split(text, header.body, header.lfs, parts);
+    // The first part that failed: later parts stop (their errors come later in the file),
+    // earlier ones go on, so the error reported is the file's first.
+    let failed = AtomicUsize::new(usize::MAX);
+    let buffer = segment::BUFFER_BYTES / split.len().max(1);
+    let results: Vec<Result<(Fused<'a>, Vec<(At, i64)>), IngestError>> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = split
+                .iter()
+                .enumerate()
+                .map(|(index, part)| {
+                    let (failed, tx) = (&failed, tx.clone());
+                    scope.spawn(move || {
+                        let mut fused = Fused::new(file, dataset, lookup, buffer);
+                        let mut deferred = Vec::new();
+                        let mut n = part.records as i64;
+                        let result =
+                            read_plain_lines(file, text, columns, part.from, part.to, part.lfs, &mut |at, row| {
+                                if index > 0 && trim(row[RECORD_ID]).is_empty() {
+                                    fused.builder.check(at.line, row)?;
+                                    deferred.push((at, n));
+                                } else {
+                                    fused.record(at, n, row)?;
+                                }
+                                n += 1;
+                                if (n as u64) % HAND_OVER == 0 {
+                                    return Ok(failed.load(Ordering::Relaxed) > index
+                                        && fused.hand_over(&tx));
+                                }
+                                Ok(true)
+                            });
+                        match result {
+                            Ok(()) => Ok((fused, deferred)),
+                            Err(e) => {
+                                failed.fetch_min(index, Ordering::Relaxed);
+                                Err(e)
+                            }
+                        }
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(IngestError::file(
+                            file,
+                            "the parser stopped unexpectedly; nothing was imported",
+                        ))
+                    })
+                })
+                .collect()
+        });
+    let mut encoders = Vec::with_capacity(results.len());
+    let mut later = Vec::new();
+    for result in results {
+        let (fused, deferred) = result?;
+        encoders.push(fused);
+        later.extend(deferred);
+    }
+    if let Some(first) = encoders.first_mut() {
+        for (at, n) in later {
+            let start = usize::try_from(at.byte).unwrap_or(usize::MAX).min(text.len());
+            let line = text[start..].split('\n').next().unwrap_or_default();
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            let row = plain_row(line, columns).map_err(|len| {
+                unequal_fields(file, at, len as u64, columns.len() as u64)
+            })?;
+            first.record(at, n, &row)?;
+        }
+    }
+    Ok(encoders)
+}
+
+/// Checks records and encodes them straight into segment rows, with no [`Transfer`] between:
+/// the rows are those [`segment::fill_row`] makes of the transfers [`parse`] gives (the test
+/// `encoded_rows_are_those_of_the_parsed_transfers` compares them).
+struct Fused<'a> {
+    builder: Builder<'a>,
+    encoder: Encoder,
+    /// The encoder's number for each party of the builder's list.
+    numbers: Vec<Option<u32>>,
+    key: String,
+    deliveries: Vec<segment::YearRow>,
+    /// Records encoded: in all, and since the last hand-over.
+    total: u64,
+    read: u64,
+}
+
+impl<'a> Fused<'a> {
+    fn new(file: &'a str, dataset: &'a str, lookup: &'a Lookup<'a>, buffer: usize) -> Self {
+        Fused {
+            builder: Builder::new(file, dataset, lookup, 0),
+            encoder: Encoder::with_buffer(buffer),
+            numbers: Vec::new(),
+            key: String::new(),
+            deliveries: Vec::new(),
+            total: 0,
+            read: 0,
+        }
+    }
+
+    /// Hands the finished segments to the store; `false` when it has stopped listening.
+    fn hand_over(&mut self, tx: &Sender) -> bool {
+        match self.encoder.take() {
+            Some(part) => tx.send(Ok(part)).is_ok(),
+            None => true,
+        }
+    }
+
+    /// The encoder's number for the builder's party `i`, which the record calls `text`.
+    fn number(&mut self, i: u32, text: &str) -> u32 {
+        let i = i as usize;
+        if self.numbers.len() <= i {
+            self.numbers.resize(i + 1, None);
+        }
+        match self.numbers[i] {
+            Some(n) => n,
+            None => {
+                let n = self.encoder.party(&self.builder.party_list[i], text);
+                self.numbers[i] = Some(n);
+                n
+            }
+        }
+    }
+
+    /// Checks and encodes a record, the `n`th of the file (from 0).
+    fn record(&mut self, at: At, n: i64, row: &Row<'_>) -> Result<(), IngestError> {
+        let c = self.builder.check(at.line, row)?;
+        self.builder.key(at.line, row, c.record_id, &mut self.key)?;
+        let supplier = self.number(c.supplier, c.supplier_text);
+        let recipient = self.number(c.recipient, c.recipient_text);
+        let values = c.values();
+        let values = if values.is_empty() {
+            None
+        } else {
+            Some(
+                serde_json::to_string(&values)
+                    .map_err(|e| self.builder.err(at.line, "value", e.to_string()))?,
+            )
+        };
+        let delivered = c.delivered();
+        let year = i64::from(c.year);
+        let mut deliveries = std::mem::take(&mut self.deliveries);
+        deliveries.clear();
+        if delivered {
+            deliveries.push(segment::YearRow {
+                year,
+                year_est: false,
+                number: c.quantity,
+                number_est: false,
+                tiv: c.tiv.map(|m| m.0),
+                spread: false,
+            });
+        }
+        let row = segment::Row {
+            n,
+            record_key: &self.key,
+            kind: c.kind.as_str(),
+            source_type: c.source_type.as_str(),
+            supplier_name: c.supplier_text,
+            recipient_name: c.recipient_text,
+            designation: c.designation,
+            description: c.description,
+            category: c
+                .category
+                .map(|i| self.builder.category_list[i as usize].as_str()),
+            order_year: (!delivered).then_some(year),
+            order_year_est: false,
+            number_ordered: c.quantity.filter(|_| !delivered),
+            number_ordered_est: false,
+            number_delivered: c.quantity.filter(|_| delivered),
+            number_delivered_est: false,
+            first_delivery: delivered.then_some(year),
+            last_delivery: delivered.then_some(year),
+            status: c.status.map(|s| s.as_str()),
+            local_production: c.local_production,
+            tiv_per_unit: None,
+            tiv_deal_unit: None,
+            tiv_total_order: None,
+            tiv_delivered: c.tiv.filter(|_| delivered).map(|m| m.0),
+            deal_id: None,
+            values_json: values.as_deref(),
+            comments: c.comments,
+            source_file: self.builder.file,
+            source_line: i64::try_from(at.line).unwrap_or(i64::MAX),
+            deliveries,
+        };
+        self.encoder.push(recipient, supplier, &row);
+        self.deliveries = row.deliveries;
+        self.total += 1;
+        self.read += 1;
+        Ok(())
     }
 }
 
@@ -540,9 +873,12 @@ struct Builder<'a> {
     dataset: &'a str,
     lookup: &'a Lookup<'a>,
     /// Parties and categories by their text as written: a file names a few hundred parties and
-    /// categories over millions of rows, so each text is resolved (and folded) once.
-    parties: hashbrown::HashMap<Box<str>, Party>,
-    categories: hashbrown::HashMap<Box<str>, String>,
+    /// categories over millions of rows, so each text is resolved (and folded) once. The maps
+    /// give positions in the lists.
+    parties: hashbrown::HashMap<Box<str>, u32>,
+    party_list: Vec<Party>,
+    categories: hashbrown::HashMap<Box<str>, u32>,
+    category_list: Vec<String>,
     record_ids: RecordIds,
     /// Rows without a `record_id`: how many times each content hash has occurred.
     occurrences: hashbrown::HashMap<String, u32>,
@@ -550,6 +886,46 @@ struct Builder<'a> {
     /// The number of transfers a batch is reserved for.
     capacity: usize,
     emitted: u64,
+}
+
+/// A record's fields, checked: text is trimmed and borrowed from the record; parties and the
+/// category are positions in the [`Builder`]'s lists.
+struct Checked<'r> {
+    kind: TransferKind,
+    source_type: SourceType,
+    supplier: u32,
+    supplier_text: &'r str,
+    recipient: u32,
+    recipient_text: &'r str,
+    designation: &'r str,
+    description: Option<&'r str>,
+    category: Option<u32>,
+    year: i32,
+    quantity: Option<i64>,
+    tiv: Option<Milli>,
+    money: Option<Measure>,
+    status: Option<TransferStatus>,
+    local_production: bool,
+    comments: Option<&'r str>,
+    record_id: &'r str,
+}
+
+impl Checked<'_> {
+    /// Deliveries and trace answers deliver in their year; other kinds are ordered in it.
+    fn delivered(&self) -> bool {
+        matches!(self.kind, TransferKind::Delivery | TransferKind::TraceAnswer)
+    }
+
+    /// The measures besides units and TIV delivered: money, and TIV of what was not delivered.
+    fn values(&self) -> Vec<Measure> {
+        let mut values: Vec<Measure> = self.money.iter().cloned().collect();
+        if !self.delivered()
+            && let Some(value) = self.tiv
+        {
+            values.push(Measure::Tiv { value });
+        }
+        values
+    }
 }
 
 impl<'a> Builder<'a> {
@@ -564,7 +940,9 @@ impl<'a> Builder<'a> {
             dataset,
             lookup,
             parties: hashbrown::HashMap::new(),
+            party_list: Vec::new(),
             categories: hashbrown::HashMap::new(),
+            category_list: Vec::new(),
             record_ids: RecordIds::default(),
             occurrences: hashbrown::HashMap::new(),
             transfers: Vec::with_capacity(capacity),
@@ -584,26 +962,28 @@ impl<'a> Builder<'a> {
     }
 
     /// `s` is trimmed.
-    fn party(&mut self, line: u64, field: &str, s: &str) -> Result<Party, IngestError> {
+    fn party(&mut self, line: u64, field: &str, s: &str) -> Result<u32, IngestError> {
         if s.is_empty() {
             return Err(self.err(line, field, "required"));
         }
-        if let Some(party) = self.parties.get(s) {
-            return Ok(party.clone());
+        if let Some(&i) = self.parties.get(s) {
+            return Ok(i);
         }
         let party = self
             .lookup
             .resolver
             .resolve(s)
             .map_err(|e| self.err(line, field, e.to_string()))?;
-        self.parties.insert(s.into(), party.clone());
-        Ok(party)
+        let i = self.party_list.len() as u32;
+        self.party_list.push(party);
+        self.parties.insert(s.into(), i);
+        Ok(i)
     }
 
     /// `c` is trimmed and not empty.
-    fn category(&mut self, line: u64, c: &str) -> Result<String, IngestError> {
-        if let Some(code) = self.categories.get(c) {
-            return Ok(code.clone());
+    fn category(&mut self, line: u64, c: &str) -> Result<u32, IngestError> {
+        if let Some(&i) = self.categories.get(c) {
+            return Ok(i);
         }
         let code = self
             .lookup
@@ -617,12 +997,15 @@ impl<'a> Builder<'a> {
                     format!("'{c}' is not a known category: see `armtrace categories`"),
                 )
             })?;
-        self.categories.insert(c.into(), code.clone());
-        Ok(code)
+        let i = self.category_list.len() as u32;
+        self.category_list.push(code);
+        self.categories.insert(c.into(), i);
+        Ok(i)
     }
 
-    /// `row` holds the fields in the order of [`FIELDS`], as written (untrimmed).
-    fn push(&mut self, line: u64, row: &Row<'_>) -> Result<(), IngestError> {
+    /// Checks a record: `row` holds the fields in the order of [`FIELDS`], as written
+    /// (untrimmed). Its key is [`Builder::key`]'s business.
+    fn check<'r>(&mut self, line: u64, row: &Row<'r>) -> Result<Checked<'r>, IngestError> {
         let get = |i: usize| trim(row[i]);
         let kind: TransferKind = get(KIND)
             .parse()
@@ -725,74 +1108,109 @@ impl<'a> Builder<'a> {
             "" => None,
             c => Some(self.category(line, c)?),
         };
-        let record_id = get(RECORD_ID);
-        let record_key = if record_id.is_empty() {
+        let optional = |s: &'r str| (!s.is_empty()).then_some(s);
+        Ok(Checked {
+            kind,
+            source_type,
+            supplier,
+            supplier_text: get(SUPPLIER),
+            recipient,
+            recipient_text: get(RECIPIENT),
+            designation,
+            description: optional(get(DESCRIPTION)),
+            category,
+            year,
+            quantity,
+            tiv,
+            money,
+            status,
+            local_production,
+            comments: optional(get(COMMENTS)),
+            record_id: get(RECORD_ID),
+        })
+    }
+
+    /// The record's key, into `key`: `id-` and its `record_id` (refused when the file had it
+    /// before), or without one, a hash of its fields and how many identical rows came before.
+    fn key(
+        &mut self,
+        line: u64,
+        row: &Row<'_>,
+        record_id: &str,
+        key: &mut String,
+    ) -> Result<(), IngestError> {
+        key.clear();
+        if record_id.is_empty() {
             let hash = record_hash(row);
             let n = self.occurrences.entry_ref(hash.as_str()).or_insert(0);
             *n += 1;
-            format!("{hash}-{}", *n - 1)
-        } else {
-            match self.record_ids.insert(record_id) {
-                Ok(true) => {}
-                Ok(false) => {
-                    return Err(self.err(
-                        line,
-                        "record_id",
-                        format!("'{record_id}' appears twice in the file"),
-                    ));
-                }
-                Err(()) => {
-                    return Err(self.err(
-                        line,
-                        "record_id",
-                        "too many records with a record_id in one file: split it",
-                    ));
-                }
+            let n = *n - 1;
+            key.push_str(&hash);
+            key.push('-');
+            key.push_str(&n.to_string());
+            return Ok(());
+        }
+        match self.record_ids.insert(record_id) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(self.err(
+                    line,
+                    "record_id",
+                    format!("'{record_id}' appears twice in the file"),
+                ));
             }
-            let mut key = String::with_capacity(3 + record_id.len());
-            key.push_str("id-");
-            key.push_str(record_id);
-            key
-        };
-        let delivered = matches!(kind, TransferKind::Delivery | TransferKind::TraceAnswer);
-        let mut values = Vec::new();
-        values.extend(money);
+            Err(()) => {
+                return Err(self.err(
+                    line,
+                    "record_id",
+                    "too many records with a record_id in one file: split it",
+                ));
+            }
+        }
+        key.push_str("id-");
+        key.push_str(record_id);
+        Ok(())
+    }
+
+    /// Checks a record and adds its transfer to the batch.
+    fn push(&mut self, line: u64, row: &Row<'_>) -> Result<(), IngestError> {
+        let c = self.check(line, row)?;
+        let mut record_key = String::new();
+        self.key(line, row, c.record_id, &mut record_key)?;
+        let delivered = c.delivered();
+        let values = c.values();
         let deliveries = if delivered {
             vec![Delivery {
-                year,
+                year: c.year,
                 year_is_estimate: false,
-                number: quantity,
+                number: c.quantity,
                 number_is_estimate: false,
-                tiv,
+                tiv: c.tiv,
             }]
         } else {
-            if let Some(value) = tiv {
-                values.push(Measure::Tiv { value });
-            }
             vec![]
         };
-        let optional = |s: &str| (!s.is_empty()).then(|| s.to_string());
         self.transfers.push(Transfer {
             record_key,
-            kind,
-            source_type,
-            supplier_as_written: get(SUPPLIER).to_string(),
-            supplier,
-            recipient_as_written: get(RECIPIENT).to_string(),
-            recipient,
-            designation: designation.to_string(),
-            description: optional(get(DESCRIPTION)),
-            category,
+            kind: c.kind,
+            source_type: c.source_type,
+            supplier_as_written: c.supplier_text.to_string(),
+            supplier: self.party_list[c.supplier as usize].clone(),
+            recipient_as_written: c.recipient_text.to_string(),
+            recipient: self.party_list[c.recipient as usize].clone(),
+            designation: c.designation.to_string(),
+            description: c.description.map(str::to_string),
+            category: c.category.map(|i| self.category_list[i as usize].clone()),
             model: None,
-            order_year: (!delivered).then_some(year),
+            order_year: (!delivered).then_some(c.year),
             order_year_is_estimate: false,
-            number_ordered: if delivered { None } else { quantity },
+            number_ordered: if delivered { None } else { c.quantity },
             number_ordered_is_estimate: false,
             deliveries,
-            status,
-            local_production,
+            status: c.status,
+            local_production: c.local_production,
             values,
-            comments: optional(get(COMMENTS)),
+            comments: c.comments.map(str::to_string),
             sipri: None,
             record: SourceRecord {
                 file: self.file.to_string(),

@@ -23,7 +23,6 @@ mod key;
 mod location;
 mod open;
 mod reference;
-mod segment;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod transfer_queries;

@@ -189,7 +189,7 @@ pub async fn write_schema5_transfers(
         for (n, t) in transfers.iter().enumerate() {
             let n = n as i64;
             let values = (!t.values.is_empty()).then(|| serde_json::to_string(&t.values).unwrap_or_default());
-            let r = crate::segment::row_of(n, t, values.as_deref());
+            let r = armtrace_core::segment::row_of(n, t, values.as_deref());
             let (supplier, recipient) = (t.supplier.to_string(), t.recipient.to_string());
             names.push(vec![Value::Int(Some(no)), Value::from(supplier.as_str()), Value::from(r.supplier_name)]);
             names.push(vec![Value::Int(Some(no)), Value::from(recipient.as_str()), Value::from(r.recipient_name)]);

@@ -5,10 +5,11 @@
 use crate::audit::{LockedPool, append, authorize, change};
 use crate::bulk::{AppendRows, OnConflict, Value, insert_rows};
 use crate::clock::now;
-use crate::segment::{self, Segment, SegmentReader, SegmentWriter};
+use armtrace_core::segment::{
+    self, Encoded, Encoder, PartySegment, SegmentReader, SegmentWriter,
+};
 use crate::{Store, StoreError, with_pool};
 use armtrace_core::access::{Action, Identity, Resource};
-use armtrace_core::actor::Party;
 use armtrace_core::text::collate;
 use armtrace_core::transfer::{Transfer, release_id};
 use serde::Serialize;
@@ -103,26 +104,23 @@ const SEGMENT_COLUMNS: &[&str] = &[
     "data",
 ];
 
-fn segment_values(release_no: i64, seg: i64, s: Segment, parties: &[String]) -> Vec<Value> {
-    let key = |i: u32| parties.get(i as usize).cloned().unwrap_or_default();
+fn segment_values(release_no: i64, seg: i64, s: PartySegment) -> Vec<Value> {
     vec![
         Value::Int(Some(release_no)),
         Value::Int(Some(seg)),
-        Value::from(key(s.recipient)),
-        Value::from(key(s.supplier)),
+        Value::from(s.recipient),
+        Value::from(s.supplier),
         Value::Int(Some(s.rows)),
         Value::Bytes(s.data),
     ]
 }
 
-/// Writes finished segments, numbering them from `next_seg`; `parties` are the party keys by the
-/// numbers the segments carry.
+/// Writes finished segments, numbering them from `next_seg`.
 async fn write_segments<DB: AppendRows>(
     tx: &mut sqlx::Transaction<'_, DB>,
     release_no: i64,
     next_seg: &mut i64,
-    segments: Vec<Segment>,
-    parties: &[String],
+    segments: Vec<PartySegment>,
 ) -> Result<(), sqlx::Error>
 where
     for<'c> &'c mut <DB as sqlx::Database>::Connection: sqlx::Executor<'c, Database = DB>,
@@ -135,68 +133,9 @@ where
     let rows = segments
         .into_iter()
         .enumerate()
-        .map(|(i, s)| segment_values(release_no, first + i as i64, s, parties));
+        .map(|(i, s)| segment_values(release_no, first + i as i64, s));
     AppendRows::append_rows(tx, "transfer_segments", SEGMENT_COLUMNS, rows).await?;
     Ok(())
-}
-
-/// FNV-1a: a fast 64-bit hash of a record key, for finding keys a load writes twice (equal
-/// hashes are then compared exactly).
-fn key_hash(key: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in key.as_bytes() {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-
-/// The parties of a load: a number for each (what segments are grouped by), its key
-/// (`country:IRQ`), and the names the register gives it, kept once per distinct party and name
-/// rather than once per record.
-#[derive(Default)]
-struct Parties {
-    index: HashMap<Party, u32, foldhash::fast::RandomState>,
-    keys: Vec<String>,
-    /// Per party: the last name seen (most records repeat it) and all of them.
-    names: Vec<(String, HashSet<String>)>,
-}
-
-impl Parties {
-    /// The party's number, noting the name the record gives it.
-    fn note(&mut self, party: &Party, name: &str) -> u32 {
-        let i = match self.index.get(party) {
-            Some(&i) => i,
-            None => {
-                let i = self.keys.len() as u32;
-                self.index.insert(party.clone(), i);
-                self.keys.push(party.to_string());
-                self.names.push((String::new(), HashSet::new()));
-                i
-            }
-        };
-        let (last, all) = &mut self.names[i as usize];
-        if last != name || all.is_empty() {
-            if !all.contains(name) {
-                all.insert(name.to_string());
-            }
-            name.clone_into(last);
-        }
-        i
-    }
-
-    fn name_rows(&self, release_no: i64) -> Vec<Vec<Value>> {
-        let mut rows: Vec<(&str, &str)> = self
-            .keys
-            .iter()
-            .zip(&self.names)
-            .flat_map(|(key, (_, names))| names.iter().map(move |n| (key.as_str(), n.as_str())))
-            .collect();
-        rows.sort_unstable();
-        rows.into_iter()
-            .map(|(p, n)| vec![Value::Int(Some(release_no)), Value::from(p), Value::from(n)])
-            .collect()
-    }
 }
 
 impl Store {
@@ -337,6 +276,48 @@ impl Store {
         B: std::ops::Deref<Target = [Transfer]> + Send,
         E: std::error::Error + Send + 'static,
     {
+        let parts = TransferEncoding {
+            batches,
+            encoder: Some(Encoder::default()),
+            tail: Vec::new().into_iter(),
+        };
+        self.write_encoded(by, spec, file, sha256, parts, progress)
+            .await
+    }
+
+    /// [`Store::import_transfers`] for transfers a parser has already encoded into segments
+    /// (on threads of its own, see [`Encoder`]): the same checks, the same transaction.
+    pub async fn import_encoded<I, E>(
+        &self,
+        by: &Identity,
+        spec: &ReleaseSpec,
+        file: &str,
+        sha256: &str,
+        parts: I,
+        progress: &mut (dyn FnMut(u64) + Send),
+    ) -> Result<ImportReport, ImportError<E>>
+    where
+        I: Iterator<Item = Result<Encoded, E>> + Send,
+        E: std::error::Error + Send + 'static,
+    {
+        let parts = parts.map(|p| p.map_err(ImportError::Source));
+        self.write_encoded(by, spec, file, sha256, parts, progress)
+            .await
+    }
+
+    async fn write_encoded<I, E>(
+        &self,
+        by: &Identity,
+        spec: &ReleaseSpec,
+        file: &str,
+        sha256: &str,
+        parts: I,
+        progress: &mut (dyn FnMut(u64) + Send),
+    ) -> Result<ImportReport, ImportError<E>>
+    where
+        I: Iterator<Item = Result<Encoded, ImportError<E>>> + Send,
+        E: std::error::Error + Send + 'static,
+    {
         let release_id = release_id(&spec.source, &spec.name, &spec.format).to_string();
         let now = now();
         let (records, added, new_release, segments_written) = with_pool!(self, p => {
@@ -394,42 +375,38 @@ impl Store {
                 }
             }
             let first_seg = next_seg;
-            let mut writer = SegmentWriter::default();
-            let mut parties = Parties::default();
-            let mut hashes: Vec<u64> = Vec::new();
+            let mut runs: Vec<Vec<u64>> = Vec::new();
+            let mut names: Vec<(String, String)> = Vec::new();
             let (mut records, mut added) = (0u64, 0u64);
-            for batch in batches {
-                let batch = batch.map_err(ImportError::Source)?;
-                records += batch.len() as u64;
-                // Other measures (money) as JSON, for the few records that state them.
-                let values: Vec<Option<String>> = batch
-                    .iter()
-                    .map(|t| (!t.values.is_empty()).then(|| serde_json::to_string(&t.values)).transpose())
-                    .collect::<Result<_, _>>()
-                    .map_err(|e| StoreError::Invalid(e.to_string()))?;
-                let mut row = segment::Row::default();
-                for (t, values) in batch.iter().zip(&values) {
-                    if !existing.is_empty() && existing.contains(&t.record_key) {
-                        continue;
+            for part in parts {
+                match part? {
+                    Encoded::Segments { segments, records: read } => {
+                        records += read;
+                        let mut keep = Vec::with_capacity(segments.len());
+                        for mut s in segments {
+                            if existing.is_empty() {
+                                segment::rebase(&mut s.data, next_n).map_err(damaged)?;
+                            } else {
+                                match without_keys(&s.data, &existing, next_n).map_err(damaged)? {
+                                    Some((rows, data)) => (s.rows, s.data) = (rows, data),
+                                    None => continue,
+                                }
+                            }
+                            added += u64::try_from(s.rows).unwrap_or_default();
+                            keep.push(s);
+                        }
+                        write_segments(&mut tx, release_no, &mut next_seg, keep).await?;
+                        progress(records);
                     }
-                    hashes.push(key_hash(&t.record_key));
-                    let supplier = parties.note(&t.supplier, &t.supplier_as_written);
-                    let recipient = parties.note(&t.recipient, &t.recipient_as_written);
-                    segment::fill_row(&mut row, next_n, t, values.as_deref());
-                    writer.push(recipient, supplier, &row);
-                    next_n += 1;
-                    added += 1;
+                    Encoded::Done { key_hashes, names: given } => {
+                        runs.push(key_hashes);
+                        names.extend(given);
+                    }
                 }
-                write_segments(&mut tx, release_no, &mut next_seg, writer.take(), &parties.keys).await?;
-                progress(records);
             }
-            writer.flush();
-            write_segments(&mut tx, release_no, &mut next_seg, writer.take(), &parties.keys).await?;
             // No index guards record keys: a key this load wrote twice is refused here, and the
             // whole load with it (the parsers never produce one; the store does not rely on it).
-            hashes.sort_unstable();
-            let twice: HashSet<u64> = hashes.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
-            drop(hashes);
+            let twice = segment::repeated_hashes(runs);
             if !twice.is_empty() {
                 let written = sqlx::query("SELECT data FROM transfer_segments WHERE release_no = $1 AND seg >= $2 ORDER BY seg")
                     .bind(release_no)
@@ -444,7 +421,7 @@ impl Store {
                 for data in &blobs {
                     let mut reader = SegmentReader::new(data).map_err(damaged)?;
                     while reader.next_into(&mut row).map_err(damaged)? {
-                        if !twice.contains(&key_hash(row.record_key)) {
+                        if !twice.contains(&segment::key_hash(row.record_key)) {
                             continue;
                         }
                         let this = (row.n, row.source_file, row.source_line);
@@ -459,7 +436,13 @@ impl Store {
                     }
                 }
             }
-            insert_rows(&mut tx, "release_parties", &["release_no", "party", "name"], parties.name_rows(release_no), OnConflict::Ignore).await?;
+            names.sort_unstable();
+            names.dedup();
+            let name_rows = names
+                .into_iter()
+                .map(|(party, name)| vec![Value::Int(Some(release_no)), Value::from(party), Value::from(name)])
+                .collect();
+            insert_rows(&mut tx, "release_parties", &["release_no", "party", "name"], name_rows, OnConflict::Ignore).await?;
             sqlx::query(
                 "INSERT INTO release_files (release_id, sha256, file_name, imported_at, records, added) \
                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (release_id, sha256) DO NOTHING",
@@ -519,6 +502,87 @@ impl Store {
             already_present: records - added,
             new_release,
         })
+    }
+}
+
+/// A segment's rows without those whose record key the release already has, numbered after
+/// the release's (`None` when no row is left).
+fn without_keys(
+    data: &[u8],
+    existing: &HashSet<String>,
+    next_n: i64,
+) -> Result<Option<(i64, Vec<u8>)>, segment::Damaged> {
+    let mut reader = SegmentReader::new(data)?;
+    let mut row = segment::Row::default();
+    let mut writer = SegmentWriter::default();
+    while reader.next_into(&mut row)? {
+        if !existing.contains(row.record_key) {
+            row.n = row.n.checked_add(next_n).ok_or(segment::Damaged("number"))?;
+            writer.push(0, 0, &row);
+        }
+    }
+    writer.flush();
+    Ok(writer.take().pop().map(|s| (s.rows, s.data)))
+}
+
+/// Segments numbered by an [`segment::Interner`] of party keys, with their keys.
+fn keyed(segments: Vec<segment::Segment>, parties: &[String]) -> Vec<PartySegment> {
+    let key = |i: u32| parties.get(i as usize).cloned().unwrap_or_default();
+    segments
+        .into_iter()
+        .map(|s| PartySegment {
+            recipient: key(s.recipient),
+            supplier: key(s.supplier),
+            rows: s.rows,
+            data: s.data,
+        })
+        .collect()
+}
+
+/// Transfers from batches encoded on the importing thread, a batch at a time.
+struct TransferEncoding<I> {
+    batches: I,
+    encoder: Option<Encoder>,
+    /// What the encoder gave when it finished, still to hand on.
+    tail: std::vec::IntoIter<Encoded>,
+}
+
+impl<I, B, E> Iterator for TransferEncoding<I>
+where
+    I: Iterator<Item = Result<B, E>>,
+    B: std::ops::Deref<Target = [Transfer]>,
+    E: std::error::Error + 'static,
+{
+    type Item = Result<Encoded, ImportError<E>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(e) = self.tail.next() {
+            return Some(Ok(e));
+        }
+        let encoder = self.encoder.as_mut()?;
+        loop {
+            match self.batches.next() {
+                Some(Err(e)) => {
+                    self.encoder = None;
+                    return Some(Err(ImportError::Source(e)));
+                }
+                Some(Ok(batch)) => {
+                    for t in batch.iter() {
+                        if let Err(e) = encoder.push_transfer(t) {
+                            self.encoder = None;
+                            return Some(Err(StoreError::Invalid(e.to_string()).into()));
+                        }
+                    }
+                    if let Some(e) = encoder.take() {
+                        return Some(Ok(e));
+                    }
+                }
+                None => {
+                    self.tail = self.encoder.take()?.finish().into_iter();
+                    return self.tail.next().map(Ok);
+                }
+            }
+        }
     }
 }
 
@@ -710,14 +774,14 @@ impl Store {
                         let supplier = parties.number(text(L_SUPPLIER).unwrap_or_default());
                         writer.push(recipient, supplier, &row);
                     }
-                    write_segments(&mut tx, release_no, &mut next_seg, writer.take(), &parties.strings).await?;
+                    write_segments(&mut tx, release_no, &mut next_seg, keyed(writer.take(), &parties.strings)).await?;
                     from = last_n.saturating_add(1);
                     if last_n == i64::MAX {
                         break;
                     }
                 }
                 writer.flush();
-                write_segments(&mut tx, release_no, &mut next_seg, writer.take(), &parties.strings).await?;
+                write_segments(&mut tx, release_no, &mut next_seg, keyed(writer.take(), &parties.strings)).await?;
             }
             sqlx::query("DROP TABLE legacy_deliveries").execute(&mut *tx).await?;
             sqlx::query("DROP TABLE legacy_transfers").execute(&mut *tx).await?;

@@ -17,6 +17,11 @@ use std::time::{Duration, Instant};
 /// Transfers written per batch (and per progress update).
 const BATCH: usize = 5_000;
 
+/// How many threads encode a large native file: one per core, at most eight.
+fn encoder_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
+
 #[derive(Serialize)]
 struct FileOutcome {
     file: String,
@@ -287,22 +292,21 @@ pub async fn native_files(
                 format: "native".into(),
                 selection: None,
             };
-            // Parsed on its own thread in batches, written as they come, all in one transaction:
-            // a file of millions of records never sits in memory whole, and a bad record still
+            // Parsed and encoded into segments on threads of their own (a large plain CSV in
+            // parts side by side), written as they come, all in one transaction: a file of
+            // millions of records never sits in memory as transfers, and a bad record still
             // leaves nothing written.
             let mut bar = Bar::records(&format!("importing {name}"));
-            let batches = native::spawn_parser(
+            let parts = native::spawn_encoders(
                 name.clone(),
                 bytes,
                 dataset.clone(),
                 resolver.clone(),
                 categories.clone(),
-                BATCH,
+                encoder_threads(),
             );
             let result = store
-                .import_transfers(by, &spec, &name, &sha, batches.into_iter(), &mut |n| {
-                    bar.set(n)
-                })
+                .import_encoded(by, &spec, &name, &sha, parts, &mut |n| bar.set(n))
                 .await;
             bar.finish();
             let report = match result {

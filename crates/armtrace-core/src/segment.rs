@@ -16,22 +16,23 @@
 //! last [`RECENT`] distinct values of the segment, and a value among them is written as its one-
 //! byte position. Decoding checks every length and never panics on damaged bytes.
 
-use armtrace_core::transfer::{SourceType, Transfer, TransferKind, TransferStatus};
+use crate::actor::Party;
+use crate::transfer::{SourceType, Transfer, TransferKind, TransferStatus};
 
 /// The encoding of the segments this build writes (the first byte of each).
 const FORMAT: u8 = 1;
 
 /// Most transfers one segment holds.
-pub(crate) const SEGMENT_ROWS: u32 = 4096;
+pub const SEGMENT_ROWS: u32 = 4096;
 
-/// Bytes of encoded transfers an import keeps in memory before it writes every pending segment.
+/// Bytes of encoded transfers an import keeps in memory before it ends every pending segment.
 /// More makes fewer, larger segments (a query for one party fetches fewer rows); at ten million
 /// synthetic transfers over 22,500 pairs, 256 MB means about two segments per pair.
-const BUFFER_BYTES: usize = 256 << 20;
+pub const BUFFER_BYTES: usize = 256 << 20;
 
 /// Deliveries in one year, as stored.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct YearRow {
+pub struct YearRow {
     pub year: i64,
     pub year_est: bool,
     pub number: Option<i64>,
@@ -43,7 +44,7 @@ pub(crate) struct YearRow {
 
 /// One stored transfer. Text borrows from the segment (or the transfer) it comes from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Row<'a> {
+pub struct Row<'a> {
     /// The transfer's number within its release.
     pub n: i64,
     pub record_key: &'a str,
@@ -92,15 +93,14 @@ impl Row<'_> {
 
 /// A transfer's stored row, its derived figures computed as the register states them. `values`
 /// is the transfer's other measures as JSON (built by the caller, which owns the text).
-#[cfg(any(test, feature = "testing"))]
-pub(crate) fn row_of<'a>(n: i64, t: &'a Transfer, values: Option<&'a str>) -> Row<'a> {
+pub fn row_of<'a>(n: i64, t: &'a Transfer, values: Option<&'a str>) -> Row<'a> {
     let mut row = Row::default();
     fill_row(&mut row, n, t, values);
     row
 }
 
 /// [`row_of`] into an existing row, reusing its list of deliveries.
-pub(crate) fn fill_row<'a>(row: &mut Row<'a>, n: i64, t: &'a Transfer, values: Option<&'a str>) {
+pub fn fill_row<'a>(row: &mut Row<'a>, n: i64, t: &'a Transfer, values: Option<&'a str>) {
     let s = t.sipri.as_ref();
     let mut deliveries = std::mem::take(&mut row.deliveries);
     deliveries.clear();
@@ -151,7 +151,7 @@ pub(crate) fn fill_row<'a>(row: &mut Row<'a>, n: i64, t: &'a Transfer, values: O
 #[error(
     "a stored transfer segment cannot be read ({0}): the database is damaged or was written by a newer armtrace"
 )]
-pub(crate) struct Damaged(&'static str);
+pub struct Damaged(pub &'static str);
 
 // Flag bits of a row.
 const ORDER_YEAR_EST: u32 = 1;
@@ -209,7 +209,7 @@ fn put_bytes(buf: &mut Vec<u8>, s: &str) {
 }
 
 /// The rows of one segment being written.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Pending {
     buf: Vec<u8>,
     rows: u32,
@@ -375,7 +375,7 @@ impl Pending {
 /// A finished segment, ready to store. `recipient` and `supplier` are the caller's numbers for
 /// the two parties (see [`SegmentWriter::push`]).
 #[derive(Debug)]
-pub(crate) struct Segment {
+pub struct Segment {
     pub recipient: u32,
     pub supplier: u32,
     pub rows: i64,
@@ -385,15 +385,34 @@ pub(crate) struct Segment {
 type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Groups rows into segments by recipient and supplier as they arrive, handing out segments as
-/// they fill (and all pending ones when the buffer grows past [`BUFFER_BYTES`]).
-#[derive(Default)]
-pub(crate) struct SegmentWriter {
+/// they fill (and all pending ones when the buffer grows past its limit, [`BUFFER_BYTES`]
+/// unless [`SegmentWriter::with_buffer`] says otherwise).
+#[derive(Debug)]
+pub struct SegmentWriter {
     pending: FastMap<(u32, u32), Pending>,
     buffered: usize,
+    limit: usize,
     out: Vec<Segment>,
 }
 
+impl Default for SegmentWriter {
+    fn default() -> Self {
+        SegmentWriter::with_buffer(BUFFER_BYTES)
+    }
+}
+
 impl SegmentWriter {
+    /// A writer that keeps up to `bytes` of encoded rows before ending every pending segment
+    /// (writers working side by side share [`BUFFER_BYTES`] between them).
+    pub fn with_buffer(bytes: usize) -> Self {
+        SegmentWriter {
+            pending: FastMap::default(),
+            buffered: 0,
+            limit: bytes,
+            out: Vec::new(),
+        }
+    }
+
     /// Adds a row of the transfer from `supplier` to `recipient`, numbers the caller gives each
     /// distinct party (so that the per-record look-up hashes two integers, not two strings).
     pub fn push(&mut self, recipient: u32, supplier: u32, row: &Row<'_>) {
@@ -412,7 +431,7 @@ impl SegmentWriter {
                 data,
             });
         }
-        if self.buffered > BUFFER_BYTES {
+        if self.buffered > self.limit {
             self.flush();
         }
     }
@@ -443,8 +462,8 @@ impl SegmentWriter {
 }
 
 /// Numbers for distinct strings (party keys), in the order first seen.
-#[derive(Default)]
-pub(crate) struct Interner {
+#[derive(Debug, Default)]
+pub struct Interner {
     index: FastMap<String, u32>,
     pub strings: Vec<String>,
 }
@@ -461,8 +480,227 @@ impl Interner {
     }
 }
 
+impl Segment {
+    /// Adds `by` to the number of every row (segments are encoded with rows numbered from 0 in
+    /// the order of their source; the store numbers them after those its release holds).
+    /// Only the first row's number is written whole (the others follow it), so this rewrites
+    /// one value.
+    pub fn rebase(&mut self, by: i64) -> Result<(), Damaged> {
+        rebase(&mut self.data, by)
+    }
+}
+
+/// [`Segment::rebase`] on a segment's bytes.
+pub fn rebase(data: &mut Vec<u8>, by: i64) -> Result<(), Damaged> {
+    if by == 0 {
+        return Ok(());
+    }
+    let mut r = SegmentReader::new(data)?;
+    if r.left == 0 {
+        return Ok(());
+    }
+    let at = r.pos;
+    let first = r.i()?;
+    let end = r.pos;
+    let mut number = Vec::with_capacity(10);
+    put_i(&mut number, first.checked_add(by).ok_or(Damaged("number"))?);
+    data.splice(at..end, number);
+    Ok(())
+}
+
+/// FNV-1a: a fast 64-bit hash of a record key, for finding keys a load writes twice (equal
+/// hashes are then compared exactly).
+pub fn key_hash(key: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.as_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// A finished segment as an import hands it to the store: its parties by key (`country:IRQ`).
+#[derive(Debug)]
+pub struct PartySegment {
+    pub recipient: String,
+    pub supplier: String,
+    pub rows: i64,
+    pub data: Vec<u8>,
+}
+
+/// What an [`Encoder`] hands to the store while a source is read.
+#[derive(Debug)]
+pub enum Encoded {
+    /// Finished segments, and how many records were read since the last message. Rows are
+    /// numbered from 0 in the order of the source (see [`Segment::rebase`]).
+    Segments {
+        segments: Vec<PartySegment>,
+        records: u64,
+    },
+    /// The end of one encoder's share of a source: the [`key_hash`]es of its rows' record keys,
+    /// sorted, and every party (by key) with each name its rows gave it, sorted.
+    Done {
+        key_hashes: Vec<u64>,
+        names: Vec<(String, String)>,
+    },
+}
+
+/// Encodes transfers (or rows built straight from a source's text) into segments, numbering
+/// their parties, noting each name a party is given and hashing every record key. Several can
+/// work side by side on parts of one source, each giving its own [`Encoded::Done`].
+#[derive(Debug)]
+pub struct Encoder {
+    writer: SegmentWriter,
+    index: FastMap<Party, u32>,
+    keys: Vec<String>,
+    /// Per party: the last name seen (most records repeat it) and all of them.
+    names: Vec<(String, std::collections::HashSet<String>)>,
+    hashes: Vec<u64>,
+    next_n: i64,
+    records: u64,
+    deliveries: Vec<YearRow>,
+}
+
+impl Default for Encoder {
+    fn default() -> Self {
+        Encoder::with_buffer(BUFFER_BYTES)
+    }
+}
+
+impl Encoder {
+    /// An encoder keeping up to `bytes` of unfinished segments (see [`SegmentWriter::with_buffer`]).
+    pub fn with_buffer(bytes: usize) -> Self {
+        Encoder {
+            writer: SegmentWriter::with_buffer(bytes),
+            index: FastMap::default(),
+            keys: Vec::new(),
+            names: Vec::new(),
+            hashes: Vec::new(),
+            next_n: 0,
+            records: 0,
+            deliveries: Vec::new(),
+        }
+    }
+
+    /// The party's number in this encoder, noting the name the record gives it.
+    pub fn party(&mut self, party: &Party, name: &str) -> u32 {
+        let i = match self.index.get(party) {
+            Some(&i) => i,
+            None => {
+                let i = self.keys.len() as u32;
+                self.index.insert(party.clone(), i);
+                self.keys.push(party.to_string());
+                self.names.push((String::new(), Default::default()));
+                i
+            }
+        };
+        let (last, all) = &mut self.names[i as usize];
+        if last != name || all.is_empty() {
+            if !all.contains(name) {
+                all.insert(name.to_string());
+            }
+            name.clone_into(last);
+        }
+        i
+    }
+
+    /// Adds a row from `supplier` to `recipient` (numbers from [`Encoder::party`]). Its number
+    /// `row.n` is the caller's: its position in the source, from 0.
+    pub fn push(&mut self, recipient: u32, supplier: u32, row: &Row<'_>) {
+        self.hashes.push(key_hash(row.record_key));
+        self.writer.push(recipient, supplier, row);
+        self.records += 1;
+    }
+
+    /// Adds a transfer, numbered after the one before (from 0).
+    pub fn push_transfer(&mut self, t: &Transfer) -> Result<(), serde_json::Error> {
+        let values = if t.values.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_string(&t.values)?)
+        };
+        let supplier = self.party(&t.supplier, &t.supplier_as_written);
+        let recipient = self.party(&t.recipient, &t.recipient_as_written);
+        let mut row = Row {
+            deliveries: std::mem::take(&mut self.deliveries),
+            ..Row::default()
+        };
+        fill_row(&mut row, self.next_n, t, values.as_deref());
+        self.next_n += 1;
+        self.push(recipient, supplier, &row);
+        self.deliveries = row.deliveries;
+        Ok(())
+    }
+
+    /// The segments finished since the last call, with the number of records pushed meanwhile
+    /// (`None` when neither).
+    pub fn take(&mut self) -> Option<Encoded> {
+        let segments = self.writer.take();
+        if segments.is_empty() && self.records == 0 {
+            return None;
+        }
+        let records = std::mem::take(&mut self.records);
+        let segments = segments
+            .into_iter()
+            .map(|s| PartySegment {
+                recipient: self.keys[s.recipient as usize].clone(),
+                supplier: self.keys[s.supplier as usize].clone(),
+                rows: s.rows,
+                data: s.data,
+            })
+            .collect();
+        Some(Encoded::Segments { segments, records })
+    }
+
+    /// Ends every segment: the last of them, then the encoder's [`Encoded::Done`].
+    pub fn finish(mut self) -> Vec<Encoded> {
+        self.writer.flush();
+        let mut out: Vec<Encoded> = self.take().into_iter().collect();
+        let mut key_hashes = std::mem::take(&mut self.hashes);
+        key_hashes.sort_unstable();
+        let mut names: Vec<(String, String)> = self
+            .keys
+            .iter()
+            .zip(self.names)
+            .flat_map(|(key, (_, all))| all.into_iter().map(move |n| (key.clone(), n)))
+            .collect();
+        names.sort_unstable();
+        out.push(Encoded::Done { key_hashes, names });
+        out
+    }
+}
+
+/// The hashes that occur more than once among sorted runs of hashes (one per encoder).
+pub fn repeated_hashes(mut runs: Vec<Vec<u64>>) -> std::collections::HashSet<u64> {
+    // Merge the runs pairwise (each merge is linear), then look at neighbours.
+    while runs.len() > 1 {
+        let b = runs.pop().unwrap_or_default();
+        let a = runs.pop().unwrap_or_default();
+        let mut merged = Vec::with_capacity(a.len() + b.len());
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            if a[i] <= b[j] {
+                merged.push(a[i]);
+                i += 1;
+            } else {
+                merged.push(b[j]);
+                j += 1;
+            }
+        }
+        merged.extend_from_slice(&a[i..]);
+        merged.extend_from_slice(&b[j..]);
+        runs.insert(0, merged);
+    }
+    let all = runs.pop().unwrap_or_default();
+    all.windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect()
+}
+
 /// Reads the rows of a segment in order.
-pub(crate) struct SegmentReader<'a> {
+#[derive(Debug)]
+pub struct SegmentReader<'a> {
     data: &'a [u8],
     pos: usize,
     left: u64,
@@ -675,8 +913,7 @@ impl<'a> SegmentReader<'a> {
 }
 
 /// Every row of a segment, for callers that keep them all.
-#[cfg(test)]
-pub(crate) fn decode_all(data: &[u8]) -> Result<Vec<Row<'_>>, Damaged> {
+pub fn decode_all(data: &[u8]) -> Result<Vec<Row<'_>>, Damaged> {
     let mut r = SegmentReader::new(data)?;
     let mut out = Vec::new();
     let mut row = Row::default();
