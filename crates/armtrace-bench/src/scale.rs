@@ -42,8 +42,12 @@ impl Rng {
 }
 
 /// Threads encoding a native file, as `armtrace import native` uses: one per core, at most eight.
+/// `ARMTRACE_BENCH_THREADS` overrides it.
 fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+    std::env::var("ARMTRACE_BENCH_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(8)))
 }
 
 /// Writes `rows` synthetic native transfers between `codes` to `path`, as CSV.

@@ -208,15 +208,30 @@ fn put_bytes(buf: &mut Vec<u8>, s: &str) {
     buf.extend_from_slice(s.as_bytes());
 }
 
-/// The rows of one segment being written.
+/// The rows of one segment being written, after room for its header (see [`Pending::finish`]).
 #[derive(Debug, Default)]
 struct Pending {
     buf: Vec<u8>,
     rows: u32,
     last_n: i64,
-    /// Each repeating field's recent values: where they sit in `buf`.
-    recent: [Recent<(usize, usize)>; REPEATING],
+    /// Each repeating field's recent values: where they sit in `buf`, their length and their
+    /// first bytes (most values that differ, and short ones that are equal, are told by these
+    /// without reading `buf`, which is slow: an import fills thousands of segments at once).
+    recent: [Recent<(usize, usize, u64)>; REPEATING],
 }
+
+/// The first eight bytes of `s` (fewer padded with zeros), as one number.
+#[inline]
+fn prefix(s: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    let n = s.len().min(8);
+    b[..n].copy_from_slice(&s[..n]);
+    u64::from_le_bytes(b)
+}
+
+// The header gives the number of rows as a two-byte varint, whatever it is, so that rows can be
+// written after room for it and the segment handed on without copying.
+const _: () = assert!(SEGMENT_ROWS < 1 << 14);
 
 /// The last [`RECENT`] distinct values of a field, replaced in turn.
 #[derive(Clone, Copy, Debug, Default)]
@@ -237,16 +252,20 @@ impl<T: Copy> Recent<T> {
 impl Pending {
     fn put_repeating(&mut self, field: usize, s: &str) {
         let recent = &self.recent[field];
-        for (i, &(at, len)) in recent.values[..recent.filled].iter().enumerate() {
-            if len == s.len() && self.buf.get(at..at + len) == Some(s.as_bytes()) {
+        let (len, first) = (s.len(), prefix(s.as_bytes()));
+        for (i, &(at, l, p)) in recent.values[..recent.filled].iter().enumerate() {
+            if l == len
+                && p == first
+                && (len <= 8 || self.buf.get(at..at + len) == Some(s.as_bytes()))
+            {
                 self.buf.push(i as u8);
                 return;
             }
         }
-        put_u(&mut self.buf, (s.len() + RECENT) as u64);
+        put_u(&mut self.buf, (len + RECENT) as u64);
         let at = self.buf.len();
         self.buf.extend_from_slice(s.as_bytes());
-        self.recent[field].add((at, s.len()));
+        self.recent[field].add((at, len, first));
     }
 
     fn push(&mut self, r: &Row<'_>) {
@@ -286,6 +305,9 @@ impl Pending {
             if on {
                 flags |= bit;
             }
+        }
+        if self.buf.is_empty() {
+            self.buf.extend_from_slice(&[FORMAT, 0x80, 0]);
         }
         let buf = &mut self.buf;
         put_i(buf, r.n - if self.rows == 0 { 0 } else { self.last_n });
@@ -363,12 +385,15 @@ impl Pending {
         self.rows += 1;
     }
 
-    fn finish(self) -> (i64, Vec<u8>) {
-        let mut out = Vec::with_capacity(self.buf.len() + 6);
-        out.push(FORMAT);
-        put_u(&mut out, u64::from(self.rows));
-        out.extend_from_slice(&self.buf);
-        (i64::from(self.rows), out)
+    /// The segment: its header (`FORMAT` and the number of rows as two varint bytes) in the
+    /// room left for it, then the rows.
+    fn finish(mut self) -> (i64, Vec<u8>) {
+        if self.buf.is_empty() {
+            return (0, vec![FORMAT, 0]);
+        }
+        self.buf[1] = 0x80 | (self.rows & 0x7f) as u8;
+        self.buf[2] = (self.rows >> 7) as u8;
+        (i64::from(self.rows), self.buf)
     }
 }
 
@@ -390,6 +415,8 @@ type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState
 #[derive(Debug)]
 pub struct SegmentWriter {
     pending: FastMap<(u32, u32), Pending>,
+    /// How many bytes each pair's last segment took: room to reserve for its next one.
+    sizes: FastMap<(u32, u32), usize>,
     buffered: usize,
     limit: usize,
     out: Vec<Segment>,
@@ -407,6 +434,7 @@ impl SegmentWriter {
     pub fn with_buffer(bytes: usize) -> Self {
         SegmentWriter {
             pending: FastMap::default(),
+            sizes: FastMap::default(),
             buffered: 0,
             limit: bytes,
             out: Vec::new(),
@@ -416,13 +444,25 @@ impl SegmentWriter {
     /// Adds a row of the transfer from `supplier` to `recipient`, numbers the caller gives each
     /// distinct party (so that the per-record look-up hashes two integers, not two strings).
     pub fn push(&mut self, recipient: u32, supplier: u32, row: &Row<'_>) {
-        let pending = self.pending.entry((recipient, supplier)).or_default();
+        let key = (recipient, supplier);
+        let pending = self.pending.entry(key).or_insert_with(|| Pending {
+            buf: Vec::with_capacity(self.sizes.get(&key).copied().unwrap_or(0)),
+            ..Pending::default()
+        });
         let before = pending.buf.len();
         pending.push(row);
         self.buffered += pending.buf.len() - before;
         if pending.rows >= SEGMENT_ROWS {
-            let done = std::mem::take(pending);
+            let room = pending.buf.len();
+            let done = std::mem::replace(
+                pending,
+                Pending {
+                    buf: Vec::with_capacity(room),
+                    ..Pending::default()
+                },
+            );
             self.buffered -= done.buf.len();
+            self.sizes.insert(key, room);
             let (rows, data) = done.finish();
             self.out.push(Segment {
                 recipient,
@@ -442,6 +482,7 @@ impl SegmentWriter {
         // In party order, so that segment numbers do not depend on the hasher's seed.
         pairs.sort_unstable_by_key(|(k, _)| *k);
         for ((recipient, supplier), p) in pairs {
+            self.sizes.insert((recipient, supplier), p.buf.len());
             if p.rows > 0 {
                 let (rows, data) = p.finish();
                 self.out.push(Segment {
@@ -1104,7 +1145,7 @@ mod tests {
         extra.push(0);
         cases.push(extra);
         let mut bad_kind = good.clone();
-        bad_kind[4] = 200;
+        bad_kind[5] = 200;
         cases.push(bad_kind);
         // Every truncation of a valid segment fails cleanly.
         for cut in 0..good.len() {

@@ -22,11 +22,11 @@
 use crate::{IngestError, MAX_TIV_MILLI, Progress, record_hash, text::decode};
 use armtrace_core::actor::Party;
 use armtrace_core::resolve::NameResolver;
+use armtrace_core::segment::{self, Encoded, Encoder};
 use armtrace_core::text::fold;
 use armtrace_core::transfer::{
     Delivery, SourceRecord, SourceType, Transfer, TransferKind, TransferStatus,
 };
-use armtrace_core::segment::{self, Encoded, Encoder};
 use armtrace_core::{Measure, Milli};
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -398,7 +398,15 @@ fn read_quoted_csv(file: &str, text: &str, each: &mut Each<'_>) -> Result<(), In
 /// `plain_csv_reads_as_the_csv_crate_does` compares the two).
 fn read_plain_csv(file: &str, text: &str, each: &mut Each<'_>) -> Result<(), IngestError> {
     let header = plain_header(file, text)?;
-    read_plain_lines(file, text, &header.columns, header.body, text.len(), header.lfs, each)
+    read_plain_lines(
+        file,
+        text,
+        &header.columns,
+        header.body,
+        text.len(),
+        header.lfs,
+        each,
+    )
 }
 
 /// The header of [`plain`] CSV text.
@@ -464,9 +472,8 @@ fn read_plain_lines(
         if line.is_empty() {
             continue;
         }
-        let row = plain_row(line, columns).map_err(|len| {
-            unequal_fields(file, at, len as u64, columns.len() as u64)
-        })?;
+        let row = plain_row(line, columns)
+            .map_err(|len| unequal_fields(file, at, len as u64, columns.len() as u64))?;
         if !each(at, &row)? {
             return Ok(());
         }
@@ -485,7 +492,11 @@ fn plain_row<'t>(line: &'t str, columns: &[Option<usize>]) -> Result<Row<'t>, us
         }
         len += 1;
     }
-    if len == columns.len() { Ok(row) } else { Err(len) }
+    if len == columns.len() {
+        Ok(row)
+    } else {
+        Err(len)
+    }
 }
 
 /// The fields of a CSV line without quotes (`str::split` is several times slower on fields this
@@ -530,7 +541,15 @@ pub fn spawn_encoders(
     categories: HashMap<String, String>,
     threads: usize,
 ) -> impl Iterator<Item = Result<Encoded, IngestError>> + Send {
-    spawn_encoders_from(file, bytes, dataset, resolver, categories, threads, PARALLEL_BYTES)
+    spawn_encoders_from(
+        file,
+        bytes,
+        dataset,
+        resolver,
+        categories,
+        threads,
+        PARALLEL_BYTES,
+    )
 }
 
 /// [`spawn_encoders`], splitting files of at least `parallel_bytes`.
@@ -593,7 +612,7 @@ fn encode(
         read_records(file, text, &mut |at, row| {
             one.record(at, n, row)?;
             n += 1;
-            Ok(one.read % HAND_OVER != 0 || one.hand_over(tx))
+            Ok(!one.read.is_multiple_of(HAND_OVER) || one.hand_over(tx))
         })?;
         vec![one]
     };
@@ -619,6 +638,10 @@ struct Part {
     lfs: u64,
     records: u64,
 }
+
+/// A part's encoder when it has read its lines, and the records without a `record_id` it left
+/// for the end (where they start, their number in the file).
+type PartRead<'a> = (Fused<'a>, Vec<(At, i64)>);
 
 /// Splits the lines from byte `body` (after `lfs` LFs) into about `parts` parts of equal size.
 fn split(text: &str, body: usize, lfs: u64, parts: usize) -> Vec<Part> {
@@ -677,54 +700,61 @@ fn encode_parts<'a>(
     // earlier ones go on, so the error reported is the file's first.
     let failed = AtomicUsize::new(usize::MAX);
     let buffer = segment::BUFFER_BYTES / split.len().max(1);
-    let results: Vec<Result<(Fused<'a>, Vec<(At, i64)>), IngestError>> =
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = split
-                .iter()
-                .enumerate()
-                .map(|(index, part)| {
-                    let (failed, tx) = (&failed, tx.clone());
-                    scope.spawn(move || {
-                        let mut fused = Fused::new(file, dataset, lookup, buffer);
-                        let mut deferred = Vec::new();
-                        let mut n = part.records as i64;
-                        let result =
-                            read_plain_lines(file, text, columns, part.from, part.to, part.lfs, &mut |at, row| {
-                                if index > 0 && trim(row[RECORD_ID]).is_empty() {
-                                    fused.builder.check(at.line, row)?;
-                                    deferred.push((at, n));
-                                } else {
-                                    fused.record(at, n, row)?;
-                                }
-                                n += 1;
-                                if (n as u64) % HAND_OVER == 0 {
-                                    return Ok(failed.load(Ordering::Relaxed) > index
-                                        && fused.hand_over(&tx));
-                                }
-                                Ok(true)
-                            });
-                        match result {
-                            Ok(()) => Ok((fused, deferred)),
-                            Err(e) => {
-                                failed.fetch_min(index, Ordering::Relaxed);
-                                Err(e)
+    let results: Vec<Result<PartRead<'a>, IngestError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = split
+            .iter()
+            .enumerate()
+            .map(|(index, part)| {
+                let (failed, tx) = (&failed, tx.clone());
+                scope.spawn(move || {
+                    let mut fused = Fused::new(file, dataset, lookup, buffer);
+                    let mut deferred = Vec::new();
+                    let mut n = part.records as i64;
+                    let result = read_plain_lines(
+                        file,
+                        text,
+                        columns,
+                        part.from,
+                        part.to,
+                        part.lfs,
+                        &mut |at, row| {
+                            if index > 0 && trim(row[RECORD_ID]).is_empty() {
+                                fused.builder.check(at.line, row)?;
+                                deferred.push((at, n));
+                            } else {
+                                fused.record(at, n, row)?;
                             }
+                            n += 1;
+                            if (n as u64).is_multiple_of(HAND_OVER) {
+                                return Ok(
+                                    failed.load(Ordering::Relaxed) > index && fused.hand_over(&tx)
+                                );
+                            }
+                            Ok(true)
+                        },
+                    );
+                    match result {
+                        Ok(()) => Ok((fused, deferred)),
+                        Err(e) => {
+                            failed.fetch_min(index, Ordering::Relaxed);
+                            Err(e)
                         }
-                    })
+                    }
                 })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(IngestError::file(
-                            file,
-                            "the parser stopped unexpectedly; nothing was imported",
-                        ))
-                    })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(IngestError::file(
+                        file,
+                        "the parser stopped unexpectedly; nothing was imported",
+                    ))
                 })
-                .collect()
-        });
+            })
+            .collect()
+    });
     let mut encoders = Vec::with_capacity(results.len());
     let mut later = Vec::new();
     for result in results {
@@ -734,12 +764,13 @@ fn encode_parts<'a>(
     }
     if let Some(first) = encoders.first_mut() {
         for (at, n) in later {
-            let start = usize::try_from(at.byte).unwrap_or(usize::MAX).min(text.len());
+            let start = usize::try_from(at.byte)
+                .unwrap_or(usize::MAX)
+                .min(text.len());
             let line = text[start..].split('\n').next().unwrap_or_default();
             let line = line.strip_suffix('\r').unwrap_or(line);
-            let row = plain_row(line, columns).map_err(|len| {
-                unequal_fields(file, at, len as u64, columns.len() as u64)
-            })?;
+            let row = plain_row(line, columns)
+                .map_err(|len| unequal_fields(file, at, len as u64, columns.len() as u64))?;
             first.record(at, n, &row)?;
         }
     }
@@ -913,7 +944,10 @@ struct Checked<'r> {
 impl Checked<'_> {
     /// Deliveries and trace answers deliver in their year; other kinds are ordered in it.
     fn delivered(&self) -> bool {
-        matches!(self.kind, TransferKind::Delivery | TransferKind::TraceAnswer)
+        matches!(
+            self.kind,
+            TransferKind::Delivery | TransferKind::TraceAnswer
+        )
     }
 
     /// The measures besides units and TIV delivered: money, and TIV of what was not delivered.
@@ -1535,6 +1569,189 @@ mod tests {
                         "{text:?}"
                     );
                 }
+            }
+        }
+    }
+
+    /// Rows (by number, with their parties), names given to parties, sorted key hashes.
+    type Decoded = (Vec<String>, Vec<(String, String)>, Vec<u64>);
+
+    /// The rows of every segment in `parts`, by number (with their parties), the names given to
+    /// parties, and the sorted key hashes; or the first error.
+    fn rows_of(
+        parts: impl Iterator<Item = Result<Encoded, IngestError>>,
+    ) -> Result<Decoded, String> {
+        let (mut rows, mut names, mut hashes) = (Vec::new(), Vec::new(), Vec::new());
+        for part in parts {
+            match part.map_err(|e| e.to_string())? {
+                Encoded::Segments { segments, .. } => {
+                    for s in segments {
+                        for r in segment::decode_all(&s.data).map_err(|e| e.to_string())? {
+                            rows.push((r.n, format!("{} <- {}: {r:?}", s.recipient, s.supplier)));
+                        }
+                    }
+                }
+                Encoded::Done {
+                    key_hashes,
+                    names: n,
+                } => {
+                    names.extend(n);
+                    hashes.extend(key_hashes);
+                }
+            }
+        }
+        rows.sort();
+        names.sort();
+        names.dedup();
+        hashes.sort_unstable();
+        Ok((rows.into_iter().map(|(_, r)| r).collect(), names, hashes))
+    }
+
+    /// What `spawn_encoders` gives for `text` in `parts` parts (however small the file).
+    fn encoded(
+        lookup: &Lookup<'_>,
+        file: &str,
+        text: &str,
+        parts: usize,
+    ) -> Result<Decoded, String> {
+        rows_of(spawn_encoders_from(
+            file.into(),
+            text.as_bytes().to_vec(),
+            "ds".into(),
+            lookup.resolver.clone(),
+            lookup.categories.clone(),
+            parts,
+            0,
+        ))
+    }
+
+    /// What encoding the transfers [`parse`] gives makes of `text`.
+    fn via_transfers(lookup: &Lookup<'_>, file: &str, text: &str) -> Result<Decoded, String> {
+        let parsed = parse(file, text.as_bytes(), "ds", lookup, &mut crate::NoProgress)
+            .map_err(|e| e.to_string())?;
+        let mut encoder = Encoder::default();
+        for t in &parsed.transfers {
+            encoder.push_transfer(t).map_err(|e| e.to_string())?;
+        }
+        rows_of(encoder.finish().into_iter().map(Ok))
+    }
+
+    #[test]
+    fn encoded_rows_are_those_of_the_parsed_transfers() {
+        let header = "record_id,kind,source_type,supplier,recipient,designation,description,\
+                      category,year,quantity,tiv,value,currency,price_year,status,\
+                      local_production,comments";
+        let good = [
+            "S1,delivery,customs_data,IRQ,FRA,SYN-42,,salw.sa.assault_rifle,1987,120,12.345,,,,,,",
+            " S2 , order ,contract, Iraq ,Soviet Union, T-72 ,tank,assault rifle,1980,10,3.5,\
+             1.5,USD,1979,second_hand,yes,a comment",
+            ",licence,national_report,unknown,actor:hezbollah,x,,,2000,,,,,,new,No,",
+            "S4,trace_answer,trace_answer,FRA,IRQ,x,,,2001,3,,2,EUR,2000,,,",
+            ",licence,national_report,unknown,actor:hezbollah,x,,,2000,,,,,,new,No,",
+            "S5,denial,national_report,France,Iraq,y,,,1999,,0.5,,,,,,",
+            ",delivery,register,IRQ,FRA,z,,,1990,,,,,,second_hand_modernised,true,",
+            "S6,delivery,customs_data,IRQ,FRA,SYN-42,,salw.sa.assault_rifle,1988,1,0,,,,,,",
+            ",licence,national_report,unknown,actor:hezbollah,x,,,2000,,,,,,new,No,",
+        ];
+        let texts = [
+            format!("{header}\n{}\n", good.join("\n")),
+            // CR LF, blank lines, no LF at the end.
+            format!("\r\n{header}\r\n{}", good.join("\r\n\r\n")),
+            // Quoted: the csv reader, one thread.
+            format!(
+                "{header}\n{}\n\"S9\",order,contract,IRQ,FRA,\"a, b\",,,1990,,,,,,,,\n",
+                good.join("\n")
+            ),
+            "{\"record_id\":\"S1\",\"kind\":\"delivery\",\"source_type\":\"register\",\
+                     \"supplier\":\"IRQ\",\"recipient\":\"France\",\"designation\":\"x\",\
+                     \"year\":1990,\"quantity\":3,\"tiv\":1.5}\n"
+                .to_string(),
+        ];
+        with_lookup(|lookup| {
+            for text in &texts {
+                let file = if text.starts_with('{') {
+                    "f.jsonl"
+                } else {
+                    "f.csv"
+                };
+                let want = via_transfers(lookup, file, text).unwrap();
+                assert!(!want.0.is_empty());
+                for parts in 1..=5 {
+                    assert_eq!(
+                        encoded(lookup, file, text, parts).unwrap(),
+                        want,
+                        "{parts} parts: {text:?}"
+                    );
+                }
+            }
+        });
+    }
+
+    #[test]
+    fn encoding_in_parts_reports_the_first_bad_record() {
+        let header = "record_id,kind,source_type,supplier,recipient,designation,year";
+        let row = |i: usize| format!("S{i},delivery,register,IRQ,FRA,x,1990");
+        let mut lines: Vec<String> = (0..40).map(row).collect();
+        lines[10] = "S10,delivery,register,IRQ,FRA,x,1850".into();
+        lines[25] = "S25,delivery,register,IRQ,Atlantis,x,1990".into();
+        lines[33] = "S33,delivery,register,IRQ,FRA,x".into();
+        let text = format!("{header}\n{}\n", lines.join("\n"));
+        with_lookup(|lookup| {
+            let want = via_transfers(lookup, "f.csv", &text).unwrap_err();
+            assert_eq!(
+                want,
+                "f.csv, line 12, field 'year': '1850' is not a year (1900–2100)"
+            );
+            for parts in 1..=6 {
+                assert_eq!(encoded(lookup, "f.csv", &text, parts).unwrap_err(), want);
+            }
+            // Without the first, the second.
+            let fixed = text.replace("x,1850", "x,1990");
+            for parts in 1..=6 {
+                assert_eq!(
+                    encoded(lookup, "f.csv", &fixed, parts).unwrap_err(),
+                    via_transfers(lookup, "f.csv", &fixed).unwrap_err()
+                );
+            }
+            // A record id repeated within a part is the parser's error; across parts, the
+            // repeat shows in the key hashes (the store refuses it, naming both lines).
+            let twice = text
+                .replace("x,1850", "x,1990")
+                .replace("Atlantis", "FRA")
+                .replace(
+                    "S33,delivery,register,IRQ,FRA,x\n",
+                    "S1,delivery,register,IRQ,FRA,x,1990\n",
+                );
+            assert_eq!(
+                encoded(lookup, "f.csv", &twice, 1).unwrap_err(),
+                "f.csv, line 35, field 'record_id': 'S1' appears twice in the file"
+            );
+            let (_, _, hashes) = encoded(lookup, "f.csv", &twice, 2).unwrap();
+            assert_eq!(segment::repeated_hashes(vec![hashes]).len(), 1);
+        });
+    }
+
+    #[test]
+    fn parts_split_at_line_ends_and_count_what_comes_before() {
+        let text = "h\nr1\n\nr2\r\nr3\n\r\nr4\nr5";
+        let body = 2;
+        for parts in 1..=8 {
+            let split = split(text, body, 1, parts);
+            // Together the parts cover the body, each ending after an LF (or at the end).
+            assert_eq!(split.first().map(|p| p.from), Some(body));
+            assert_eq!(split.last().map(|p| p.to), Some(text.len()));
+            for w in split.windows(2) {
+                assert_eq!(w[0].to, w[1].from);
+                assert_eq!(text.as_bytes()[w[0].to - 1], b'\n');
+            }
+            for p in &split {
+                let before = &text[..p.from];
+                assert_eq!(p.lfs, before.matches('\n').count() as u64, "{p:?}");
+                let records = before[body..]
+                    .split('\n')
+                    .filter(|l| !l.is_empty() && *l != "\r")
+                    .count() as u64;
+                assert_eq!(p.records, records, "{parts} parts: {p:?}");
             }
         }
     }

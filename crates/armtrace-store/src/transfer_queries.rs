@@ -3,11 +3,11 @@
 //! and what changed between two releases. SQL picks the segments of the recipient or supplier
 //! asked about; the sums run in Rust over exact integers, identically on both backends.
 
-use armtrace_core::segment::{Row, SegmentReader};
 use crate::transfers::{Release, ReleaseChoice, damaged};
 use crate::{Store, StoreError, with_pool};
 use armtrace_core::Milli;
 use armtrace_core::actor::Party;
+use armtrace_core::segment::{Row, SegmentReader};
 use armtrace_core::text::{collate, fold};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -5,11 +5,9 @@
 use crate::audit::{LockedPool, append, authorize, change};
 use crate::bulk::{AppendRows, OnConflict, Value, insert_rows};
 use crate::clock::now;
-use armtrace_core::segment::{
-    self, Encoded, Encoder, PartySegment, SegmentReader, SegmentWriter,
-};
 use crate::{Store, StoreError, with_pool};
 use armtrace_core::access::{Action, Identity, Resource};
+use armtrace_core::segment::{self, Encoded, Encoder, PartySegment, SegmentReader, SegmentWriter};
 use armtrace_core::text::collate;
 use armtrace_core::transfer::{Transfer, release_id};
 use serde::Serialize;
@@ -517,7 +515,10 @@ fn without_keys(
     let mut writer = SegmentWriter::default();
     while reader.next_into(&mut row)? {
         if !existing.contains(row.record_key) {
-            row.n = row.n.checked_add(next_n).ok_or(segment::Damaged("number"))?;
+            row.n = row
+                .n
+                .checked_add(next_n)
+                .ok_or(segment::Damaged("number"))?;
             writer.push(0, 0, &row);
         }
     }

@@ -418,6 +418,28 @@ fn native_transfers_in_csv_and_jsonl() {
         ],
     );
     assert_eq!(again["transfers_imported"], 0);
+    // An overlapping file: the records the dataset has are skipped, the new one is added.
+    std::fs::write(
+        d.join("national-report-2.csv"),
+        "record_id,kind,source_type,supplier,recipient,designation,category,year,quantity,value,currency,price_year,comments\n\
+         UK-4,delivery,national_report,United Kingdom,Iraq,body armour,,2007,50,,,,synthetic example\n\
+         UK-3,denial,national_report,United Kingdom,Iran,sniper rifles,,2006,20,,,,synthetic example\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let overlap = json(
+        d,
+        &[
+            "import",
+            "transfers",
+            "national-report-2.csv",
+            "--dataset",
+            "UK report (synthetic)",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(overlap["transfers_imported"], 1, "{overlap}");
+    assert_eq!(overlap["files"][0]["already_present"], 1, "{overlap}");
     let list = json(
         d,
         &[
@@ -435,7 +457,11 @@ fn native_transfers_in_csv_and_jsonl() {
         .flatten()
         .filter_map(|t| t["designation"].as_str())
         .collect();
-    assert_eq!(kinds, ["L85A2", "armoured vehicles", "sniper rifles"]);
+    // By order year (deliveries have none), then names and designation.
+    assert_eq!(
+        kinds,
+        ["body armour", "L85A2", "armoured vehicles", "sniper rifles"]
+    );
     assert!(
         list.get("credit").is_none(),
         "no SIPRI credit on native data"
@@ -470,4 +496,81 @@ fn imports_need_a_permitted_user_and_are_audited() {
     let log = ok(d, &["audit", "log"]);
     assert!(log.contains("transfers.import"), "{log}");
     ok(d, &["audit", "verify"]);
+}
+
+#[test]
+fn a_large_native_file_is_read_in_parts_and_checked_whole() {
+    let dir = setup();
+    let d = dir.path();
+    // Over a megabyte: split into one part per core (one on a single-core machine).
+    let rows = |last: &str| {
+        let mut text = String::from(
+            "record_id,kind,source_type,supplier,recipient,designation,year,quantity,comments\n",
+        );
+        for i in 0..20_000 {
+            text.push_str(&format!(
+                "R-{i},delivery,customs_data,France,Iraq,SYN-{},{},{},synthetic row\n",
+                i % 37,
+                1990 + i % 30,
+                1 + i % 9
+            ));
+        }
+        text.push_str(last);
+        text
+    };
+    std::fs::write(d.join("big.csv"), rows("")).unwrap_or_else(|e| panic!("{e}"));
+    let r = json(
+        d,
+        &[
+            "import",
+            "transfers",
+            "big.csv",
+            "--dataset",
+            "big (synthetic)",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r["transfers_imported"], 20_000, "{r}");
+    let sup = json(
+        d,
+        &[
+            "transfers",
+            "suppliers",
+            "--dataset",
+            "big (synthetic)",
+            "--recipient",
+            "Iraq",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(sup["suppliers"][0]["deals"], 20_000, "{sup}");
+    // 1 + i % 9 over 20,000 rows: 2,222 full cycles of 45, then 1 and 2.
+    assert_eq!(sup["suppliers"][0]["number_delivered"], 99_993, "{sup}");
+    // A record id written again at the end, far from its first line: refused, nothing imported.
+    std::fs::write(
+        d.join("big-twice.csv"),
+        rows("R-0,delivery,customs_data,France,Iraq,x,1990,1,again\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let bad = armtrace(
+        d,
+        &[
+            "import",
+            "transfers",
+            "big-twice.csv",
+            "--dataset",
+            "twice (synthetic)",
+        ],
+    );
+    assert_eq!(bad.code, 1, "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("big-twice.csv, line 20002")
+            && bad.stderr.contains("R-0' appears twice"),
+        "{}",
+        bad.stderr
+    );
+    let releases = json(d, &["transfers", "releases", "--format", "json"]);
+    assert!(!releases.to_string().contains("twice"), "{releases}");
 }
