@@ -32,9 +32,10 @@ const HELP: &str = "usage: armtrace-bench <benchmark>
                      (suppliers of one recipient, volumes filtered to one recipient or supplier:
                      p50/p95 over 50 runs; unfiltered volumes by year against the same GROUP BY in
                      the sqlite3 shell). DIR keeps the files (default: a temporary directory).
-  parse ROWS [DIR]   the native parser alone (single thread, no database) on the same ROWS synthetic
-                     transfers: parse time and rows/s. DIR keeps the CSV (default: a temporary
-                     directory).
+  parse ROWS [DIR]   the native parser alone (no database) on the same ROWS synthetic transfers:
+                     into transfers on one thread, then parsing and encoding into segments as
+                     imports do, on every core (ARMTRACE_BENCH_THREADS sets how many); time and
+                     rows/s. DIR keeps the CSV (default: a temporary directory).
   geo [POINTS]       build the country locator from the shipped 1:50m map, then locate POINTS
                      random points (default 100 000; p50/p95 per lookup, exact and with a 10 km
                      radius) against a scan of every polygon without the R-tree
