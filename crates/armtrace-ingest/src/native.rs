@@ -612,7 +612,7 @@ fn encode(
         read_records(file, text, &mut |at, row| {
             one.record(at, n, row)?;
             n += 1;
-            Ok(!one.read.is_multiple_of(HAND_OVER) || one.hand_over(tx))
+            Ok(!one.total.is_multiple_of(HAND_OVER) || one.hand_over(tx))
         })?;
         vec![one]
     };
@@ -787,9 +787,8 @@ struct Fused<'a> {
     numbers: Vec<Option<u32>>,
     key: String,
     deliveries: Vec<segment::YearRow>,
-    /// Records encoded: in all, and since the last hand-over.
+    /// Records encoded.
     total: u64,
-    read: u64,
 }
 
 impl<'a> Fused<'a> {
@@ -801,7 +800,6 @@ impl<'a> Fused<'a> {
             key: String::new(),
             deliveries: Vec::new(),
             total: 0,
-            read: 0,
         }
     }
 
@@ -894,7 +892,6 @@ impl<'a> Fused<'a> {
         self.encoder.push(recipient, supplier, &row);
         self.deliveries = row.deliveries;
         self.total += 1;
-        self.read += 1;
         Ok(())
     }
 }
