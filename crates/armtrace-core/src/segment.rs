@@ -214,19 +214,8 @@ struct Pending {
     buf: Vec<u8>,
     rows: u32,
     last_n: i64,
-    /// Each repeating field's recent values: where they sit in `buf`, their length and their
-    /// first bytes (most values that differ, and short ones that are equal, are told by these
-    /// without reading `buf`, which is slow: an import fills thousands of segments at once).
-    recent: [Recent<(usize, usize, u64)>; REPEATING],
-}
-
-/// The first eight bytes of `s` (fewer padded with zeros), as one number.
-#[inline]
-fn prefix(s: &[u8]) -> u64 {
-    let mut b = [0u8; 8];
-    let n = s.len().min(8);
-    b[..n].copy_from_slice(&s[..n]);
-    u64::from_le_bytes(b)
+    /// Each repeating field's recent values: where they sit in `buf`.
+    recent: [Recent<(usize, usize)>; REPEATING],
 }
 
 // The header gives the number of rows as a two-byte varint, whatever it is, so that rows can be
@@ -252,20 +241,16 @@ impl<T: Copy> Recent<T> {
 impl Pending {
     fn put_repeating(&mut self, field: usize, s: &str) {
         let recent = &self.recent[field];
-        let (len, first) = (s.len(), prefix(s.as_bytes()));
-        for (i, &(at, l, p)) in recent.values[..recent.filled].iter().enumerate() {
-            if l == len
-                && p == first
-                && (len <= 8 || self.buf.get(at..at + len) == Some(s.as_bytes()))
-            {
+        for (i, &(at, len)) in recent.values[..recent.filled].iter().enumerate() {
+            if len == s.len() && self.buf.get(at..at + len) == Some(s.as_bytes()) {
                 self.buf.push(i as u8);
                 return;
             }
         }
-        put_u(&mut self.buf, (len + RECENT) as u64);
+        put_u(&mut self.buf, (s.len() + RECENT) as u64);
         let at = self.buf.len();
         self.buf.extend_from_slice(s.as_bytes());
-        self.recent[field].add((at, len, first));
+        self.recent[field].add((at, s.len()));
     }
 
     fn push(&mut self, r: &Row<'_>) {
@@ -415,8 +400,6 @@ type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState
 #[derive(Debug)]
 pub struct SegmentWriter {
     pending: FastMap<(u32, u32), Pending>,
-    /// How many bytes each pair's last segment took: room to reserve for its next one.
-    sizes: FastMap<(u32, u32), usize>,
     buffered: usize,
     limit: usize,
     out: Vec<Segment>,
@@ -434,7 +417,6 @@ impl SegmentWriter {
     pub fn with_buffer(bytes: usize) -> Self {
         SegmentWriter {
             pending: FastMap::default(),
-            sizes: FastMap::default(),
             buffered: 0,
             limit: bytes,
             out: Vec::new(),
@@ -444,25 +426,13 @@ impl SegmentWriter {
     /// Adds a row of the transfer from `supplier` to `recipient`, numbers the caller gives each
     /// distinct party (so that the per-record look-up hashes two integers, not two strings).
     pub fn push(&mut self, recipient: u32, supplier: u32, row: &Row<'_>) {
-        let key = (recipient, supplier);
-        let pending = self.pending.entry(key).or_insert_with(|| Pending {
-            buf: Vec::with_capacity(self.sizes.get(&key).copied().unwrap_or(0)),
-            ..Pending::default()
-        });
+        let pending = self.pending.entry((recipient, supplier)).or_default();
         let before = pending.buf.len();
         pending.push(row);
         self.buffered += pending.buf.len() - before;
         if pending.rows >= SEGMENT_ROWS {
-            let room = pending.buf.len();
-            let done = std::mem::replace(
-                pending,
-                Pending {
-                    buf: Vec::with_capacity(room),
-                    ..Pending::default()
-                },
-            );
+            let done = std::mem::take(pending);
             self.buffered -= done.buf.len();
-            self.sizes.insert(key, room);
             let (rows, data) = done.finish();
             self.out.push(Segment {
                 recipient,
@@ -482,7 +452,6 @@ impl SegmentWriter {
         // In party order, so that segment numbers do not depend on the hasher's seed.
         pairs.sort_unstable_by_key(|(k, _)| *k);
         for ((recipient, supplier), p) in pairs {
-            self.sizes.insert((recipient, supplier), p.buf.len());
             if p.rows > 0 {
                 let (rows, data) = p.finish();
                 self.out.push(Segment {

@@ -1394,9 +1394,7 @@ mod tests {
 
     #[test]
     fn rows_become_transfers_or_errors_naming_line_and_field() {
-        let header = "record_id,kind,source_type,supplier,recipient,designation,description,\
-                      category,year,quantity,tiv,value,currency,price_year,status,\
-                      local_production,comments";
+        let header = FIELDS.join(",");
         let rows = [
             "S1,delivery,customs_data,IRQ,FRA,SYN-42,,salw.sa.assault_rifle,1987,120,12.345,,,,,,",
             " S2 , order ,contract, Iraq ,Soviet Union, T-72 ,tank,assault rifle,1980,10,3.5,\
@@ -1635,9 +1633,7 @@ mod tests {
 
     #[test]
     fn encoded_rows_are_those_of_the_parsed_transfers() {
-        let header = "record_id,kind,source_type,supplier,recipient,designation,description,\
-                      category,year,quantity,tiv,value,currency,price_year,status,\
-                      local_production,comments";
+        let header = FIELDS.join(",");
         let good = [
             "S1,delivery,customs_data,IRQ,FRA,SYN-42,,salw.sa.assault_rifle,1987,120,12.345,,,,,,",
             " S2 , order ,contract, Iraq ,Soviet Union, T-72 ,tank,assault rifle,1980,10,3.5,\
