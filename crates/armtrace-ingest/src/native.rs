@@ -607,7 +607,7 @@ fn encode(
     let encoders = if parts > 1 {
         encode_parts(file, text, dataset, lookup, parts, tx)?
     } else {
-        let mut one = Fused::new(file, dataset, lookup, segment::BUFFER_BYTES);
+        let mut one = Fused::new(file, dataset, lookup, segment::BUFFER_BYTES, true);
         let mut n = 0i64;
         read_records(file, text, &mut |at, row| {
             one.record(at, n, row)?;
@@ -707,7 +707,7 @@ fn encode_parts<'a>(
             .map(|(index, part)| {
                 let (failed, tx) = (&failed, tx.clone());
                 scope.spawn(move || {
-                    let mut fused = Fused::new(file, dataset, lookup, buffer);
+                    let mut fused = Fused::new(file, dataset, lookup, buffer, false);
                     let mut deferred = Vec::new();
                     let mut n = part.records as i64;
                     let result = read_plain_lines(
@@ -734,7 +734,11 @@ fn encode_parts<'a>(
                         },
                     );
                     match result {
-                        Ok(()) => Ok((fused, deferred)),
+                        Ok(()) => {
+                            // Sorted here, on every core, for the check below.
+                            fused.encoder.key_hashes();
+                            Ok((fused, deferred))
+                        }
                         Err(e) => {
                             failed.fetch_min(index, Ordering::Relaxed);
                             Err(e)
@@ -758,9 +762,20 @@ fn encode_parts<'a>(
     let mut encoders = Vec::with_capacity(results.len());
     let mut later = Vec::new();
     for result in results {
-        let (fused, deferred) = result?;
-        encoders.push(fused);
-        later.extend(deferred);
+        match result {
+            Ok((fused, deferred)) => {
+                encoders.push(fused);
+                later.extend(deferred);
+            }
+            // The file's first bad record, unless a record_id before it was repeated.
+            Err(e) => {
+                let line = match &e {
+                    IngestError::Field { line, .. } | IngestError::Line { line, .. } => *line,
+                    IngestError::File { .. } => u64::MAX,
+                };
+                return Err(repeated_id(file, text, &header, None, line).unwrap_or(e));
+            }
+        }
     }
     if let Some(first) = encoders.first_mut() {
         for (at, n) in later {
@@ -774,7 +789,71 @@ fn encode_parts<'a>(
             first.record(at, n, &row)?;
         }
     }
+    // Record ids repeated within a part or across parts: their key hashes repeat (records
+    // without a record_id have keys that never do). Confirmed exactly by reading again.
+    let runs: Vec<&[u64]> = encoders
+        .iter_mut()
+        .map(|e| e.encoder.key_hashes())
+        .collect();
+    let suspects = segment::repeated_hashes(&runs);
+    if !suspects.is_empty()
+        && let Some(e) = repeated_id(file, text, &header, Some(&suspects), u64::MAX)
+    {
+        return Err(e);
+    }
     Ok(encoders)
+}
+
+/// The first record (in file order, before line `before`) whose `record_id` an earlier record
+/// has, as the parser's error; only ids whose key hash is among `suspects` when given. Reads the
+/// [`plain`] CSV body again: this runs when an import is about to fail, or when key hashes
+/// repeat.
+fn repeated_id(
+    file: &str,
+    text: &str,
+    header: &PlainHeader,
+    suspects: Option<&std::collections::HashSet<u64>>,
+    before: u64,
+) -> Option<IngestError> {
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut key = String::new();
+    let mut found = None;
+    let _ = read_plain_lines(
+        file,
+        text,
+        &header.columns,
+        header.body,
+        text.len(),
+        header.lfs,
+        &mut |at, row| {
+            if at.line >= before {
+                return Ok(false);
+            }
+            let id = trim(row[RECORD_ID]);
+            if id.is_empty() {
+                return Ok(true);
+            }
+            if let Some(suspects) = suspects {
+                key.clear();
+                key.push_str("id-");
+                key.push_str(id);
+                if !suspects.contains(&segment::key_hash(&key)) {
+                    return Ok(true);
+                }
+            }
+            if seen.insert(id.to_string()) {
+                return Ok(true);
+            }
+            found = Some(IngestError::field(
+                file,
+                at.line,
+                "record_id",
+                format!("'{id}' appears twice in the file"),
+            ));
+            Ok(false)
+        },
+    );
+    found
 }
 
 /// Checks records and encodes them straight into segment rows, with no [`Transfer`] between:
@@ -792,9 +871,18 @@ struct Fused<'a> {
 }
 
 impl<'a> Fused<'a> {
-    fn new(file: &'a str, dataset: &'a str, lookup: &'a Lookup<'a>, buffer: usize) -> Self {
+    /// Without `check_ids`, a repeated `record_id` is left to the caller ([`repeated_id`]).
+    fn new(
+        file: &'a str,
+        dataset: &'a str,
+        lookup: &'a Lookup<'a>,
+        buffer: usize,
+        check_ids: bool,
+    ) -> Self {
+        let mut builder = Builder::new(file, dataset, lookup, 0);
+        builder.check_ids = check_ids;
         Fused {
-            builder: Builder::new(file, dataset, lookup, 0),
+            builder,
             encoder: Encoder::with_buffer(buffer),
             numbers: Vec::new(),
             key: String::new(),
@@ -908,6 +996,8 @@ struct Builder<'a> {
     categories: hashbrown::HashMap<Box<str>, u32>,
     category_list: Vec<String>,
     record_ids: RecordIds,
+    /// Whether [`Builder::key`] refuses a `record_id` seen before (else the caller does).
+    check_ids: bool,
     /// Rows without a `record_id`: how many times each content hash has occurred.
     occurrences: hashbrown::HashMap<String, u32>,
     transfers: Vec<Transfer>,
@@ -975,6 +1065,7 @@ impl<'a> Builder<'a> {
             categories: hashbrown::HashMap::new(),
             category_list: Vec::new(),
             record_ids: RecordIds::default(),
+            check_ids: true,
             occurrences: hashbrown::HashMap::new(),
             transfers: Vec::with_capacity(capacity),
             capacity,
@@ -1179,6 +1270,11 @@ impl<'a> Builder<'a> {
             key.push_str(&hash);
             key.push('-');
             key.push_str(&n.to_string());
+            return Ok(());
+        }
+        if !self.check_ids {
+            key.push_str("id-");
+            key.push_str(record_id);
             return Ok(());
         }
         match self.record_ids.insert(record_id) {
@@ -1706,21 +1802,41 @@ mod tests {
                     via_transfers(lookup, "f.csv", &fixed).unwrap_err()
                 );
             }
-            // A record id repeated within a part is the parser's error; across parts, the
-            // repeat shows in the key hashes (the store refuses it, naming both lines).
-            let twice = text
-                .replace("x,1850", "x,1990")
-                .replace("Atlantis", "FRA")
-                .replace(
-                    "S33,delivery,register,IRQ,FRA,x\n",
-                    "S1,delivery,register,IRQ,FRA,x,1990\n",
-                );
-            assert_eq!(
-                encoded(lookup, "f.csv", &twice, 1).unwrap_err(),
-                "f.csv, line 35, field 'record_id': 'S1' appears twice in the file"
+            // A record id repeated, near or far: the same error in any number of parts, in its
+            // place among the other bad records.
+            let twice = fixed.replace("Atlantis", "FRA").replace(
+                "S33,delivery,register,IRQ,FRA,x\n",
+                "S1,delivery,register,IRQ,FRA,x,1990\n",
             );
-            let (_, _, hashes) = encoded(lookup, "f.csv", &twice, 2).unwrap();
-            assert_eq!(segment::repeated_hashes(vec![hashes]).len(), 1);
+            let near = fixed.replace("S3,", "S2,");
+            // A bad year on line 12, then the repeat on line 35: the year.
+            let early = twice.replace(
+                "S10,delivery,register,IRQ,FRA,x,1990",
+                "S10,delivery,register,IRQ,FRA,x,1850",
+            );
+            for (text, want) in [
+                (
+                    &twice,
+                    "f.csv, line 35, field 'record_id': 'S1' appears twice in the file",
+                ),
+                (
+                    &near,
+                    "f.csv, line 5, field 'record_id': 'S2' appears twice in the file",
+                ),
+                (
+                    &early,
+                    "f.csv, line 12, field 'year': '1850' is not a year (1900–2100)",
+                ),
+            ] {
+                assert_eq!(via_transfers(lookup, "f.csv", text).unwrap_err(), want);
+                for parts in 1..=6 {
+                    assert_eq!(
+                        encoded(lookup, "f.csv", text, parts).unwrap_err(),
+                        want,
+                        "{parts} parts"
+                    );
+                }
+            }
         });
     }
 

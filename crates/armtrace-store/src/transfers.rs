@@ -404,7 +404,8 @@ impl Store {
             }
             // No index guards record keys: a key this load wrote twice is refused here, and the
             // whole load with it (the parsers never produce one; the store does not rely on it).
-            let twice = segment::repeated_hashes(runs);
+            let twice = segment::repeated_hashes(&runs.iter().map(Vec::as_slice).collect::<Vec<_>>());
+            drop(runs);
             if !twice.is_empty() {
                 let written = sqlx::query("SELECT data FROM transfer_segments WHERE release_no = $1 AND seg >= $2 ORDER BY seg")
                     .bind(release_no)
