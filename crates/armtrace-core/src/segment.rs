@@ -19,8 +19,13 @@
 use crate::actor::Party;
 use crate::transfer::{SourceType, Transfer, TransferKind, TransferStatus};
 
-/// The encoding of the segments this build writes (the first byte of each).
-const FORMAT: u8 = 1;
+/// The encoding of the segments this build writes (the first byte of each). Format 2 differs
+/// from 1 in two ways: the flag bits are in another order (those most rows set first, so they
+/// take one byte), and a row whose numbers and TIV delivered and first and last delivery year
+/// follow from its deliveries by year says so ([`DERIVED`]) instead of writing them.
+const FORMAT: u8 = 2;
+/// The first encoding, still read.
+const FORMAT_1: u8 = 1;
 
 /// Most transfers one segment holds.
 pub const SEGMENT_ROWS: u32 = 4096;
@@ -172,6 +177,49 @@ const HAS_TIV_DELIVERED: u32 = 1 << 14;
 const HAS_DEAL_ID: u32 = 1 << 15;
 const HAS_VALUES: u32 = 1 << 16;
 const HAS_COMMENTS: u32 = 1 << 17;
+/// (Format 2.) Number and TIV delivered, first and last delivery year are those the deliveries by
+/// year give: not written, computed when read ([`from_deliveries`]).
+const DERIVED: u32 = 1 << 18;
+
+/// Format 2's flag bits: the flags above, by their position in the varint.
+const FLAGS_2: [u32; 19] = [
+    HAS_CATEGORY,
+    DERIVED,
+    HAS_DESCRIPTION,
+    HAS_ORDER_YEAR,
+    HAS_NUMBER_ORDERED,
+    HAS_STATUS,
+    LOCAL_PRODUCTION,
+    HAS_NUMBER_DELIVERED,
+    HAS_FIRST_LAST,
+    HAS_TIV_DELIVERED,
+    ORDER_YEAR_EST,
+    NUMBER_ORDERED_EST,
+    NUMBER_DELIVERED_EST,
+    HAS_COMMENTS,
+    HAS_TIV_PER_UNIT,
+    HAS_TIV_DEAL_UNIT,
+    HAS_TIV_TOTAL_ORDER,
+    HAS_DEAL_ID,
+    HAS_VALUES,
+];
+
+/// What a row's deliveries by year give: numbers delivered (their sum, if any year has one),
+/// TIV delivered (likewise), first and last year. `None` without deliveries or on overflow.
+fn from_deliveries(deliveries: &[YearRow]) -> Option<(Option<i64>, Option<i64>, i64, i64)> {
+    let sum = |v: &mut dyn Iterator<Item = i64>| -> Option<Option<i64>> {
+        let mut total: Option<i64> = None;
+        for x in v {
+            total = Some(total.unwrap_or(0).checked_add(x)?);
+        }
+        Some(total)
+    };
+    let first = deliveries.iter().map(|d| d.year).min()?;
+    let last = deliveries.iter().map(|d| d.year).max()?;
+    let number = sum(&mut deliveries.iter().filter_map(|d| d.number))?;
+    let tiv = sum(&mut deliveries.iter().filter_map(|d| d.tiv))?;
+    Some((number, tiv, first, last))
+}
 
 // Flag bits of a delivery year.
 const Y_YEAR_EST: u8 = 1;
@@ -299,6 +347,25 @@ impl Pending {
                 flags |= bit;
             }
         }
+        // Figures the deliveries give are not written.
+        let derived = from_deliveries(&r.deliveries).is_some_and(|(number, tiv, first, last)| {
+            (number, tiv, Some(first), Some(last))
+                == (
+                    r.number_delivered,
+                    r.tiv_delivered,
+                    r.first_delivery,
+                    r.last_delivery,
+                )
+        });
+        if derived {
+            flags &= !(HAS_NUMBER_DELIVERED | HAS_TIV_DELIVERED | HAS_FIRST_LAST);
+            flags |= DERIVED;
+        }
+        let wire = FLAGS_2
+            .iter()
+            .enumerate()
+            .filter(|(_, bit)| flags & **bit != 0)
+            .fold(0u64, |w, (i, _)| w | 1 << i);
         if self.buf.is_empty() && !self.whole {
             self.buf.extend_from_slice(&[FORMAT, 0x80, 0]);
         }
@@ -311,7 +378,7 @@ impl Pending {
                 self.last_n
             },
         );
-        put_u(buf, u64::from(flags));
+        put_u(buf, wire);
         buf.push(kind.unwrap_or(0) as u8);
         buf.push(source.unwrap_or(0) as u8);
         put_bytes(buf, r.record_key);
@@ -327,20 +394,25 @@ impl Pending {
         self.put_repeating(SOURCE_FILE, r.source_file);
         // First and last delivery year are stored together or not at all.
         let (first, last) = match (r.first_delivery, r.last_delivery) {
-            (Some(f), Some(l)) => (Some(f), Some(l)),
+            (Some(f), Some(l)) if !derived => (Some(f), Some(l)),
             _ => (None, None),
+        };
+        let (number_delivered, tiv_delivered) = if derived {
+            (None, None)
+        } else {
+            (r.number_delivered, r.tiv_delivered)
         };
         let buf = &mut self.buf;
         for v in [
             r.order_year,
             r.number_ordered,
-            r.number_delivered,
+            number_delivered,
             first,
             last,
             r.tiv_per_unit,
             r.tiv_deal_unit,
             r.tiv_total_order,
-            r.tiv_delivered,
+            tiv_delivered,
             r.deal_id,
         ]
         .into_iter()
@@ -827,6 +899,8 @@ pub struct SegmentReader<'a> {
     recent: [Recent<&'a str>; REPEATING],
     /// Whether to read the text fields other than the category (else they read as empty).
     texts: bool,
+    /// The segment's [`FORMAT`].
+    format: u8,
 }
 
 impl<'a> SegmentReader<'a> {
@@ -851,6 +925,7 @@ impl<'a> SegmentReader<'a> {
             first: true,
             recent: [Recent::default(); REPEATING],
             texts: true,
+            format: FORMAT,
         }
     }
 
@@ -863,10 +938,11 @@ impl<'a> SegmentReader<'a> {
             first: true,
             recent: [Recent::default(); REPEATING],
             texts,
+            format: FORMAT,
         };
-        match r.byte()? {
-            FORMAT => {}
-            _ => return Err(Damaged("unknown segment format")),
+        r.format = r.byte()?;
+        if !matches!(r.format, FORMAT | FORMAT_1) {
+            return Err(Damaged("unknown segment format"));
         }
         r.left = r.u()?;
         Ok(r)
@@ -960,7 +1036,16 @@ impl<'a> SegmentReader<'a> {
         } else {
             self.n.checked_add(dn).ok_or(Damaged("number"))?
         };
-        let flags = u32::try_from(self.u()?).map_err(|_| Damaged("flags"))?;
+        let wire = self.u()?;
+        let flags = if self.format == FORMAT_1 {
+            u32::try_from(wire).map_err(|_| Damaged("flags"))? & (DERIVED - 1)
+        } else {
+            FLAGS_2
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| wire & 1 << i != 0)
+                .fold(0, |f, (_, bit)| f | bit)
+        };
         let has = |bit: u32| flags & bit != 0;
         row.n = self.n;
         row.kind = self.vocab(TransferKind::ALL)?.as_str();
@@ -1036,6 +1121,14 @@ impl<'a> SegmentReader<'a> {
                 tiv,
                 spread: f & Y_SPREAD != 0,
             });
+        }
+        if has(DERIVED) {
+            let (number, tiv, first, last) =
+                from_deliveries(&row.deliveries).ok_or(Damaged("derived figures"))?;
+            row.number_delivered = number;
+            row.tiv_delivered = tiv;
+            row.first_delivery = Some(first);
+            row.last_delivery = Some(last);
         }
         self.first = false;
         self.left -= 1;
@@ -1143,7 +1236,46 @@ mod tests {
                 ..row(i, "k")
             })
             .collect();
+        // A delivery whose figures follow from its year (written as derived), and rows where
+        // one figure differs from what the deliveries give (written out).
+        let year = |number, tiv| YearRow {
+            year: 2004,
+            number,
+            tiv,
+            ..YearRow::default()
+        };
+        let delivery = Row {
+            kind: "delivery",
+            number_delivered: Some(500),
+            tiv_delivered: Some(12_345),
+            first_delivery: Some(2004),
+            last_delivery: Some(2004),
+            deliveries: vec![year(Some(500), Some(12_345))],
+            ..row(5, "native")
+        };
+        let near_misses = vec![
+            delivery.clone(),
+            Row {
+                number_delivered: Some(499),
+                ..delivery.clone()
+            },
+            Row {
+                tiv_delivered: None,
+                ..delivery.clone()
+            },
+            Row {
+                last_delivery: Some(2005),
+                ..delivery.clone()
+            },
+            Row {
+                number_delivered: None,
+                deliveries: vec![year(None, Some(1)), year(None, Some(i64::MAX))],
+                tiv_delivered: Some(0),
+                ..delivery.clone()
+            },
+        ];
         let cases: Vec<Vec<Row<'_>>> = vec![
+            near_misses,
             cycling,
             vec![row(0, "a")],
             vec![full.clone()],
@@ -1192,6 +1324,88 @@ mod tests {
             }
             assert!(!r.next_into(&mut got).unwrap());
         }
+    }
+
+    #[test]
+    fn format_1_segments_still_read() {
+        // Two rows as armtrace wrote them before format 2 (the flags in their first order, every
+        // figure written out).
+        const FORMAT_1_SEGMENT: &[u8] = &[
+            1, 130, 0, 14, 255, 255, 15, 2, 2, 6, 100, 101, 97, 108, 45, 49, 18, 87, 195, 164, 114,
+            116, 115, 105, 108, 195, 164, 12, 73, 114, 97, 113, 18, 83, 97, 97, 98, 45, 49, 48, 53,
+            195, 150, 24, 116, 114, 97, 105, 110, 101, 114, 32, 97, 105, 114, 99, 114, 97, 102,
+            116, 22, 115, 105, 112, 114, 105, 46, 97, 105, 114, 99, 114, 97, 102, 116, 13, 97, 46,
+            99, 115, 118, 254, 30, 10, 6, 128, 31, 140, 31, 184, 23, 0, 18, 242, 192, 1, 166, 132,
+            5, 2, 13, 91, 123, 34, 109, 111, 110, 101, 121, 34, 58, 49, 125, 93, 17, 108, 105, 110,
+            101, 32, 111, 110, 101, 10, 108, 105, 110, 101, 32, 116, 119, 111, 170, 180, 222, 117,
+            2, 19, 128, 31, 6, 12, 140, 31, 242, 192, 1, 4, 0, 0, 0, 1, 107, 0, 0, 12, 84, 45, 55,
+            50, 0, 6, 0,
+        ];
+        let full = Row {
+            n: 7,
+            record_key: "deal-1",
+            kind: "delivery",
+            source_type: "customs_data",
+            supplier_name: "Wärtsilä",
+            recipient_name: "Iraq",
+            designation: "Saab-105Ö",
+            description: Some("trainer aircraft"),
+            category: Some("sipri.aircraft"),
+            order_year: Some(1983),
+            order_year_est: true,
+            number_ordered: Some(5),
+            number_ordered_est: true,
+            number_delivered: Some(3),
+            number_delivered_est: true,
+            first_delivery: Some(1984),
+            last_delivery: Some(1990),
+            status: Some("second_hand_modernised"),
+            local_production: true,
+            tiv_per_unit: Some(1_500),
+            tiv_deal_unit: Some(0),
+            tiv_total_order: Some(9),
+            tiv_delivered: Some(12_345),
+            deal_id: Some(41_235),
+            values_json: Some(r#"[{"money":1}]"#),
+            comments: Some("line one\nline two"),
+            source_file: "a.csv",
+            source_line: 123_456_789,
+            deliveries: vec![
+                YearRow {
+                    year: 1984,
+                    year_est: true,
+                    number: Some(3),
+                    number_est: false,
+                    tiv: None,
+                    spread: true,
+                },
+                YearRow {
+                    year: 1990,
+                    year_est: false,
+                    number: None,
+                    number_est: true,
+                    tiv: Some(12_345),
+                    spread: false,
+                },
+            ],
+        };
+        let plain = Row {
+            n: 9,
+            record_key: "k",
+            supplier_name: "Wärtsilä",
+            source_file: "a.csv",
+            source_line: 3,
+            ..row(0, "k")
+        };
+        assert_eq!(
+            decode_all(FORMAT_1_SEGMENT).unwrap(),
+            [full.clone(), plain.clone()]
+        );
+        // Written again today: format 2, fewer bytes (these figures follow from the deliveries).
+        let data = encode(&[full.clone(), plain.clone()]);
+        assert_eq!(data[0], FORMAT);
+        assert!(data.len() < FORMAT_1_SEGMENT.len(), "{} bytes", data.len());
+        assert_eq!(decode_all(&data).unwrap(), [full, plain]);
     }
 
     #[test]
