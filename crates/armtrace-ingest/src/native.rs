@@ -815,7 +815,7 @@ fn repeated_id(
     suspects: Option<&std::collections::HashSet<u64>>,
     before: u64,
 ) -> Option<IngestError> {
-    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut seen = RecordIds::default();
     let mut key = String::new();
     let mut found = None;
     let _ = read_plain_lines(
@@ -841,7 +841,7 @@ fn repeated_id(
                     return Ok(true);
                 }
             }
-            if seen.insert(id.to_string()) {
+            if seen.insert(id) != Ok(false) {
                 return Ok(true);
             }
             found = Some(IngestError::field(
