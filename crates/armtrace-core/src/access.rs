@@ -238,9 +238,7 @@ pub fn validate_user_name(name: &str) -> Result<(), String> {
 /// Why an action was refused. Each message says what to do.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AccessError {
-    #[error(
-        "there is no user '{0}': `armtrace user list` shows the users, and an admin adds one with `armtrace user add`"
-    )]
+    #[error("there is no user '{0}': an admin adds users (the list of users shows who exists)")]
     UnknownUser(String),
     #[error("user '{0}' is disabled and can no longer act: ask an admin")]
     Disabled(String),
@@ -285,6 +283,29 @@ pub fn check(
             user: user.name.clone(),
             investigation: investigation.unwrap_or_default().to_string(),
         })
+    }
+}
+
+/// The stable code of a refusal.
+pub fn access_code(e: &AccessError) -> crate::error::Code {
+    use crate::error::Code;
+    match e {
+        AccessError::UnknownUser(_) => Code::AccessUnknownUser,
+        AccessError::Disabled(_) => Code::AccessDisabled,
+        AccessError::NotPermitted { .. } | AccessError::NotMember { .. } => Code::AccessDenied,
+    }
+}
+
+impl From<AccessError> for crate::error::Error {
+    fn from(e: AccessError) -> crate::error::Error {
+        let error = crate::error::Error::new(access_code(&e), e.to_string());
+        match e {
+            AccessError::UnknownUser(_) => error.with_hint(crate::error::Hint::ListUsers),
+            AccessError::NotMember { .. } => {
+                error.with_hint(crate::error::Hint::ListInvestigations)
+            }
+            _ => error,
+        }
     }
 }
 

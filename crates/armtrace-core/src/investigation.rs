@@ -72,7 +72,7 @@ pub fn export_tier(role: Role, requested: Option<Tier>) -> Result<Tier, String> 
             Ok(Tier::Confidential)
         }
         Tier::Confidential => Err(format!(
-            "a {role} may not export the confidential tier: export the public tier (the default), or ask an admin"
+            "a {role} may not read the confidential tier: use the public tier (the default), or ask an admin"
         )),
     }
 }

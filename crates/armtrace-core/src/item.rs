@@ -47,7 +47,7 @@ pub enum ReviewError {
         "{reviewer} wrote this record, and the reviewer is never the author: ask another reviewer"
     )]
     OwnWork { reviewer: String },
-    #[error("give a reason for the review (--reason): the audit log and the report show it")]
+    #[error("give a reason for the review: the audit log and the report show it")]
     NoReason,
     #[error("the record is already {0}")]
     Unchanged(VerificationStatus),
@@ -57,6 +57,20 @@ pub enum ReviewError {
         to: VerificationStatus,
         hint: &'static str,
     },
+}
+
+impl From<ReviewError> for crate::error::Error {
+    fn from(e: ReviewError) -> crate::error::Error {
+        use crate::error::{Code, Error};
+        match e {
+            ReviewError::OwnWork { .. } => Error::new(Code::AccessDenied, e.to_string()),
+            ReviewError::NoReason => Error::missing("reason", e.to_string()),
+            ReviewError::Unchanged(_) => Error::new(Code::InputNoChange, e.to_string()),
+            ReviewError::Transition { .. } => {
+                Error::new(Code::ConflictState, e.to_string()).with_field("status")
+            }
+        }
+    }
 }
 
 impl VerificationStatus {
@@ -108,7 +122,7 @@ pub fn check_review(
         let hint = match from {
             VerificationStatus::Verified => "dispute it first, with the reason for the doubt",
             VerificationStatus::Rejected => "reopen it as unverified first",
-            _ => "see `armtrace items review --help`",
+            _ => "an unverified record may become verified, disputed or rejected",
         };
         return Err(ReviewError::Transition { from, to, hint });
     }
@@ -449,7 +463,7 @@ mod tests {
                 Unverified,
                 Verified,
                 "  ",
-                "give a reason for the review (--reason): the audit log and the report show it",
+                "give a reason for the review: the audit log and the report show it",
             ),
             (
                 "rev",

@@ -58,10 +58,10 @@ pub(crate) fn user_from_row(r: UserRow) -> Result<User, StoreError> {
     Ok(User {
         id: id
             .parse()
-            .map_err(|e| StoreError::Invalid(format!("stored user id '{id}': {e}")))?,
+            .map_err(|e| crate::error::invalid(format!("stored user id '{id}': {e}")))?,
         role: role
             .parse::<Role>()
-            .map_err(|e| StoreError::Invalid(format!("stored role: {e}")))?,
+            .map_err(|e| crate::error::invalid(format!("stored role: {e}")))?,
         name,
         active,
         created_at,
@@ -366,11 +366,13 @@ impl Store {
         path: &std::path::Path,
     ) -> Result<(), StoreError> {
         match self.audit_public_key().await? {
-            Some(expected) if expected != key.public_key_hex() => Err(StoreError::WrongAuditKey {
-                path: path.to_path_buf(),
-                expected: expected.chars().take(16).collect(),
-                found: key.public_key_hex().chars().take(16).collect(),
-            }),
+            Some(expected) if expected != key.public_key_hex() => {
+                Err(crate::error::wrong_audit_key(
+                    path,
+                    &expected.chars().take(16).collect::<String>(),
+                    &key.public_key_hex().chars().take(16).collect::<String>(),
+                ))
+            }
             _ => Ok(()),
         }
     }
@@ -386,11 +388,16 @@ impl Store {
         if let Some(expected) = expected
             && expected != key.public_key_hex()
         {
-            return Err(StoreError::Input(format!(
-                "this key (public {}…) is not the database's audit key ({}…): give --audit-key the key file made for this database",
-                &key.public_key_hex()[..16],
-                expected.chars().take(16).collect::<String>()
-            )));
+            return Err(armtrace_core::Error::new(
+                armtrace_core::Code::AuditKeyWrong,
+                format!(
+                    "this key (public {}…) is not the database's audit key ({}…): name the key file made for this database",
+                    &key.public_key_hex()[..16],
+                    expected.chars().take(16).collect::<String>()
+                ),
+            )
+            .with_hint(armtrace_core::Hint::GiveAuditKey)
+            .into());
         }
         let cp = with_pool!(self, p => {
             let mut tx = p.begin_locked().await?;

@@ -9,6 +9,7 @@ use crate::items::{insert_review, invalid, investigation_for_write};
 use crate::{Store, StoreError, with_pool};
 use armtrace_core::Id;
 use armtrace_core::access::{AccessError, Action, Identity, Resource};
+use armtrace_core::error::{Code, Error};
 use armtrace_core::evidence::{Collection, EvidenceAnchor};
 use armtrace_core::investigation::Tier;
 use armtrace_core::item::{VerificationStatus, check_review};
@@ -88,14 +89,18 @@ fn check_target_args(
     anchor: &EvidenceAnchor,
 ) -> Result<(), StoreError> {
     if item.is_none() && investigation.is_none() {
-        return Err(StoreError::Input(
-            "say where the evidence belongs: --item ITEM, or --investigation NAME".into(),
-        ));
+        return Err(Error::missing(
+            "item",
+            "say where the evidence belongs: an item, or an investigation",
+        )
+        .into());
     }
     if item.is_none() && *anchor != EvidenceAnchor::Whole {
-        return Err(StoreError::Input(
-            "a time code or region points into the evidence for an item: give --item".into(),
-        ));
+        return Err(Error::missing(
+            "item",
+            "a time code or region points into the evidence for an item: name the item",
+        )
+        .into());
     }
     Ok(())
 }
@@ -344,11 +349,7 @@ impl Store {
                 let d = self
                     .item(by, key, filter.investigation.as_deref(), Some(Tier::Public))
                     .await;
-                let d = match d {
-                    Ok(d) => d,
-                    Err(StoreError::Input(m)) => return Err(StoreError::Input(m)),
-                    Err(e) => return Err(e),
-                };
+                let d = d?;
                 Some(
                     d.evidence_links
                         .iter()
@@ -469,8 +470,8 @@ impl Store {
                  WHERE (e.id = $1 OR e.id LIKE $2 OR e.sha256 LIKE $2) AND (v.name = $3 OR $3 = '')")
                 .bind(&key).bind(&like).bind(investigation.unwrap_or(""))
                 .fetch_all(&mut *tx).await?;
-            let unknown = || StoreError::Input(format!(
-                "there is no evidence '{key}' in your investigations: `armtrace evidence list` shows it (give the id or at least 8 digits of the SHA-256)"));
+            let unknown = || StoreError::from(Error::new(Code::EvidenceNotFound, format!(
+                "there is no evidence '{key}' in your investigations (give its id, or at least 8 digits of its SHA-256)")).with_field("evidence"));
             // The role first; then only the user's own investigations' records count, so that the
             // same file in another investigation is neither in the way nor revealed.
             authorize(&mut tx, by, Action::Review, Resource::Evidence, None).await?;
@@ -487,10 +488,10 @@ impl Store {
             let (id, inv_id, _, status, added_by) = match mine.len() {
                 0 => return Err(unknown()),
                 1 => mine.into_iter().next().ok_or_else(unknown)?,
-                _ => return Err(StoreError::Input(format!("'{key}' names several pieces of evidence: give more digits, or --investigation"))),
+                _ => return Err(Error::new(Code::EvidenceAmbiguous, format!("'{key}' names several pieces of evidence: give more digits, or the investigation")).with_field("evidence").into()),
             };
             let from: VerificationStatus = status.parse().map_err(|e| invalid("verification", e))?;
-            check_review(&[added_by], by.name(), from, to, reason).map_err(|e| StoreError::Input(e.to_string()))?;
+            check_review(&[added_by], by.name(), from, to, reason)?;
             sqlx::query("UPDATE evidence SET verification = $1 WHERE id = $2")
                 .bind(to.as_str()).bind(&id).execute(&mut *tx).await?;
             let review = insert_review(&mut tx, &inv_id, "evidence", &id, from, to, reason.trim(), by.name()).await?;

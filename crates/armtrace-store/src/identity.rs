@@ -11,6 +11,7 @@ use armtrace_core::access::{
     AccessError, Action, Identity, Resource, Role, User, validate_user_name,
 };
 use armtrace_core::audit::AuditSigner;
+use armtrace_core::error::{Code, Error, Hint};
 use armtrace_core::investigation::{Investigation, validate_investigation_name};
 use armtrace_core::text::collate;
 use serde_json::json;
@@ -73,7 +74,7 @@ impl Store {
     /// (an admin called `owner`) when there are no users yet, and records the audit key's public
     /// half when none is recorded. Fails if another key is recorded.
     pub async fn bootstrap(&self, owner: &str, key: &AuditSigner) -> Result<Bootstrap, StoreError> {
-        validate_user_name(owner).map_err(StoreError::Input)?;
+        validate_user_name(owner).map_err(|e| Error::invalid("user", e))?;
         let by = Identity::System;
         let mut done = Bootstrap::default();
         with_pool!(self, p => {
@@ -85,11 +86,11 @@ impl Store {
                     .await?;
             match recorded {
                 Some(k) if k != key.public_key_hex() => {
-                    return Err(StoreError::Input(format!(
-                        "this database's checkpoints are signed with audit key {}…, not with the key file's {}…: give --audit-key the key file made for this database",
+                    return Err(Error::new(Code::AuditKeyWrong, format!(
+                        "this database's checkpoints are signed with audit key {}…, not with the key file's {}…: name the key file made for this database",
                         k.chars().take(16).collect::<String>(),
                         key.public_key_hex().chars().take(16).collect::<String>()
-                    )));
+                    )).with_hint(Hint::GiveAuditKey).into());
                 }
                 Some(_) => {}
                 None => {
@@ -119,7 +120,7 @@ impl Store {
         name: &str,
         role: Role,
     ) -> Result<User, StoreError> {
-        validate_user_name(name).map_err(StoreError::Input)?;
+        validate_user_name(name).map_err(|e| Error::invalid("user", e))?;
         let user = with_pool!(self, p => {
             let mut tx = p.begin_locked().await?;
             authorize(&mut tx, by, Action::Manage, Resource::User, None).await?;
@@ -137,10 +138,10 @@ impl Store {
             let mut tx = p.begin_locked().await?;
             authorize(&mut tx, by, Action::Manage, Resource::User, None).await?;
             let before = WriteTx::user_by_name(&mut tx, name).await?.ok_or_else(|| {
-                StoreError::Input(format!("there is no user '{name}': `armtrace user list` shows the users"))
+                StoreError::from(Error::new(Code::UserNotFound, format!("there is no user '{name}'")).with_field("user").with_hint(Hint::ListUsers))
             })?;
             if !before.active {
-                return Err(StoreError::Input(format!("user '{name}' is already disabled")));
+                return Err(Error::new(Code::ConflictState, format!("user '{name}' is already disabled")).into());
             }
             if before.role == Role::Admin {
                 let admins: i64 = sqlx::query_scalar(
@@ -149,9 +150,9 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
                 if admins <= 1 {
-                    return Err(StoreError::Input(format!(
+                    return Err(Error::new(Code::ConflictState, format!(
                         "'{name}' is the last active admin: add another admin first, or nobody could manage users"
-                    )));
+                    )).into());
                 }
             }
             sqlx::query("UPDATE users SET active = $1 WHERE id = $2")
@@ -176,7 +177,7 @@ impl Store {
         name: &str,
         description: Option<&str>,
     ) -> Result<Investigation, StoreError> {
-        validate_investigation_name(name).map_err(StoreError::Input)?;
+        validate_investigation_name(name).map_err(|e| Error::invalid("investigation", e))?;
         let inv = with_pool!(self, p => {
             let mut tx = p.begin_locked().await?;
             let creator = authorize(&mut tx, by, Action::Write, Resource::Investigation, None).await?;
@@ -185,9 +186,9 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
             if exists > 0 {
-                return Err(StoreError::Input(format!(
+                return Err(Error::new(Code::ConflictExists, format!(
                     "there is already an investigation called '{name}': choose another name"
-                )));
+                )).with_field("investigation").into());
             }
             let inv = Investigation {
                 id: Id::new_random(),
@@ -239,9 +240,9 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             // An unknown investigation and one the actor may not see look alike: need-to-know.
-            let unknown = || StoreError::Input(format!(
-                "there is no investigation '{investigation}' that you are a member of: `armtrace investigation list` shows yours"
-            ));
+            let unknown = || StoreError::from(Error::new(Code::InvestigationNotFound, format!(
+                "there is no investigation '{investigation}' that you are a member of"
+            )).with_field("investigation").with_hint(Hint::ListInvestigations));
             let Some((id, name, description, created_at, created_by)) = row else {
                 authorize(&mut tx, by, Action::Manage, Resource::Membership, None).await?;
                 return Err(unknown());
@@ -251,16 +252,16 @@ impl Store {
                 other => other?,
             };
             let member = WriteTx::user_by_name(&mut tx, user).await?.ok_or_else(|| {
-                StoreError::Input(format!("there is no user '{user}': `armtrace user list` shows the users"))
+                StoreError::from(Error::new(Code::UserNotFound, format!("there is no user '{user}'")).with_field("user").with_hint(Hint::ListUsers))
             })?;
             if !member.active {
-                return Err(StoreError::Input(format!("user '{user}' is disabled: ask an admin")));
+                return Err(Error::new(Code::ConflictState, format!("user '{user}' is disabled: an admin may enable them again")).with_field("user").into());
             }
             if WriteTx::is_member(&mut tx, &id, &member.id.to_string()).await? {
-                return Err(StoreError::Input(format!("{user} is already a member of '{name}'")));
+                return Err(Error::new(Code::ConflictExists, format!("{user} is already a member of '{name}'")).into());
             }
             let inv = Investigation {
-                id: id.parse().map_err(|e| StoreError::Invalid(format!("stored investigation id: {e}")))?,
+                id: id.parse().map_err(|e| crate::error::invalid(format!("stored investigation id: {e}")))?,
                 name,
                 description,
                 created_at,
@@ -306,7 +307,7 @@ impl Store {
             out.push(Investigation {
                 id: id
                     .parse()
-                    .map_err(|e| StoreError::Invalid(format!("stored investigation id: {e}")))?,
+                    .map_err(|e| crate::error::invalid(format!("stored investigation id: {e}")))?,
                 name,
                 description,
                 created_at,
@@ -331,9 +332,12 @@ where
     <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
 {
     if DB::user_by_name(tx, name).await?.is_some() {
-        return Err(StoreError::Input(format!(
-            "there is already a user '{name}': choose another name, or see `armtrace user list`"
-        )));
+        return Err(Error::new(
+            Code::ConflictExists,
+            format!("there is already a user '{name}': choose another name"),
+        )
+        .with_field("user")
+        .into());
     }
     let user = User {
         id: Id::new_random(),

@@ -10,6 +10,7 @@ use armtrace_core::Id;
 use armtrace_core::access::{Action, Identity, Resource};
 use armtrace_core::actor::Party;
 use armtrace_core::date::PartialDate;
+use armtrace_core::error::{Code, Error, Hint};
 use armtrace_core::investigation::{Tier, export_tier};
 use armtrace_core::item::{
     Acquisition, CountryBasis, IdentificationDraft, ItemDraft, Place, VerificationStatus,
@@ -238,7 +239,7 @@ macro_rules! item_row {
 
 /// A stored value that no longer reads back.
 pub(crate) fn invalid(what: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Invalid(format!("stored {what}: {e}"))
+    crate::error::invalid(format!("stored {what}: {e}"))
 }
 
 fn parse_opt<T: std::str::FromStr>(what: &str, v: &Option<String>) -> Result<Option<T>, StoreError>
@@ -631,23 +632,31 @@ where
 /// refuses them with the same message as an unknown key.
 fn one_item(key: &str, found: Vec<FoundItem>) -> Result<FoundItem, StoreError> {
     match found.len() {
-        0 => Err(StoreError::Input(format!(
-            "there is no item '{key}' in your investigations: `armtrace items list` shows them"
-        ))),
+        0 => Err(Error::new(
+            Code::ItemNotFound,
+            format!("there is no item '{key}' in your investigations"),
+        )
+        .with_field("item")
+        .into()),
         1 => Ok(found
             .into_iter()
             .next()
-            .ok_or_else(|| StoreError::Invalid("empty".into()))?),
+            .ok_or_else(|| crate::error::invalid("empty"))?),
         _ => {
             let mut names: Vec<String> = found
                 .iter()
                 .map(|f| format!("{} in '{}'", f.reference, f.investigation))
                 .collect();
             names.sort();
-            Err(StoreError::Input(format!(
-                "'{key}' names several items ({}): give --investigation or the item's id",
-                names.join("; ")
-            )))
+            Err(Error::new(
+                Code::ItemAmbiguous,
+                format!(
+                    "'{key}' names several items ({}): name the investigation, or give the item's id",
+                    names.join("; ")
+                ),
+            )
+            .with_field("item")
+            .into())
         }
     }
 }
@@ -672,9 +681,14 @@ where
         .fetch_optional(&mut **tx)
         .await?;
     let unknown = || {
-        StoreError::Input(format!(
-            "there is no investigation '{name}' that you are a member of: `armtrace investigation list` shows yours"
-        ))
+        StoreError::from(
+            Error::new(
+                Code::InvestigationNotFound,
+                format!("there is no investigation '{name}' that you are a member of"),
+            )
+            .with_field("investigation")
+            .with_hint(Hint::ListInvestigations),
+        )
     };
     let Some((id,)) = id else {
         authorize(tx, by, action, resource, None).await?;
@@ -743,7 +757,7 @@ macro_rules! detail_in {
             rows.push(item_row!(r));
         }
         let Some(row) = rows.iter().find(|r| r.id == id).cloned() else {
-            return Err(StoreError::Input(format!("there is no item {id}")));
+            return Err(Error::new(Code::ItemNotFound, format!("there is no item {id}")).into());
         };
         let mut markings: HashMap<String, Vec<Marking>> = HashMap::new();
         let marks: Vec<MarkingRow> = sqlx::query_as(
@@ -855,7 +869,9 @@ impl Store {
         investigation: &str,
         draft: &ItemDraft,
     ) -> Result<String, StoreError> {
-        draft.validate().map_err(StoreError::Input)?;
+        draft
+            .validate()
+            .map_err(|e| Error::new(Code::InputInvalid, e))?;
         let reference = with_pool!(self, p => {
             let mut tx = p.begin_locked().await?;
             let inv = investigation_for_write(&mut tx, by, investigation, Action::Write, Resource::DocumentedItem).await?;
@@ -864,9 +880,9 @@ impl Store {
                     let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM items WHERE investigation_id = $1 AND ref = $2")
                         .bind(&inv).bind(r).fetch_one(&mut *tx).await?;
                     if taken > 0 {
-                        return Err(StoreError::Input(format!(
-                            "investigation '{investigation}' already has an item '{r}': choose another reference, or edit that one with `armtrace items edit {r}`"
-                        )));
+                        return Err(Error::new(Code::ConflictExists, format!(
+                            "investigation '{investigation}' already has an item '{r}': choose another reference, or edit that one"
+                        )).with_field("item_ref").into());
                     }
                     r.clone()
                 }
@@ -909,18 +925,18 @@ impl Store {
                 if let Some(r) = &d.reference
                     && let Some(first) = seen.insert(r.clone(), *line)
                 {
-                    return Err(StoreError::Input(format!(
-                        "{file}, line {line}, field 'item_ref': '{r}' is already used on line {first}; nothing was imported"
-                    )));
+                    return Err(Error::new(Code::ImportInvalid, format!(
+                        "'{r}' is already used on line {first}; nothing was imported"
+                    )).with_file(file).with_line(*line).with_field("item_ref").into());
                 }
-                let reference = d.reference.clone().ok_or_else(|| StoreError::Input(format!(
-                    "{file}, line {line}, field 'item_ref': every imported item needs its reference")))?;
+                let reference = d.reference.clone().ok_or_else(|| StoreError::from(Error::new(Code::ImportInvalid,
+                    "every imported item needs its reference; nothing was imported").with_file(file).with_line(*line).with_field("item_ref")))?;
                 let content = content_of(&reference, d);
                 match existing.get(&reference) {
                     Some(Some(c)) if *c == content => unchanged += 1,
-                    Some(_) => return Err(StoreError::Input(format!(
-                        "{file}, line {line}, field 'item_ref': investigation '{investigation}' already has an item '{reference}' with other content: edit it with `armtrace items edit {reference}`, or give this one another reference; nothing was imported"
-                    ))),
+                    Some(_) => return Err(StoreError::from(Error::new(Code::ConflictExists, format!(
+                        "investigation '{investigation}' already has an item '{reference}' with other content: edit that item, or give this one another reference; nothing was imported"
+                    )).with_file(file).with_line(*line).with_field("item_ref"))),
                     None => new.push((reference, d, Some(content))),
                 }
             }
@@ -949,7 +965,9 @@ impl Store {
         investigation: Option<&str>,
         draft: &ItemDraft,
     ) -> Result<VerificationStatus, StoreError> {
-        draft.validate().map_err(StoreError::Input)?;
+        draft
+            .validate()
+            .map_err(|e| Error::new(Code::InputInvalid, e))?;
         let status = with_pool!(self, p => {
             let mut tx = p.begin_locked().await?;
             let item = authorize_item(&mut tx, by, key, investigation, Action::Write).await?;
@@ -959,16 +977,16 @@ impl Store {
                 let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM items WHERE investigation_id = $1 AND ref = $2")
                     .bind(&item.investigation_id).bind(&reference).fetch_one(&mut *tx).await?;
                 if taken > 0 {
-                    return Err(StoreError::Input(format!("investigation '{}' already has an item '{reference}'", item.investigation)));
+                    return Err(Error::new(Code::ConflictExists, format!("investigation '{}' already has an item '{reference}'", item.investigation)).with_field("item_ref").into());
                 }
             }
             let stored: Option<String> = sqlx::query_scalar("SELECT content_sha256 FROM items WHERE id = $1")
                 .bind(&item.id).fetch_one(&mut *tx).await?;
             if stored.as_deref() == Some(content_of(&reference, draft).as_str()) {
-                return Err(StoreError::Input(format!(
-                    "nothing to change in {}: give the fields that change (see `armtrace items edit --help`)",
+                return Err(Error::new(Code::InputNoChange, format!(
+                    "nothing to change in {}: give the fields that change",
                     item.reference
-                )));
+                )).into());
             }
             let old: VerificationStatus = item.verification.parse().map_err(|e| invalid("verification", e))?;
             let status = old.after_edit();
@@ -1052,16 +1070,16 @@ impl Store {
             for key in others {
                 let other = authorize_item(&mut tx, by, key, Some(&target.investigation), Action::Write).await?;
                 if other.id == target.id || other.merged_into.as_deref() == Some(target.id.as_str()) {
-                    return Err(StoreError::Input(format!("{key} is already {} (or one of its sightings)", target.reference)));
+                    return Err(Error::new(Code::ConflictState, format!("{key} is already {} (or one of its sightings)", target.reference)).into());
                 }
                 if let Some(root) = &other.merged_into {
                     let root_ref: Option<String> = sqlx::query_scalar("SELECT ref FROM items WHERE id = $1")
                         .bind(root).fetch_optional(&mut *tx).await?;
                     let root_ref = root_ref.unwrap_or_else(|| root.clone());
-                    return Err(StoreError::Input(format!(
-                        "{key} is a sighting of {root_ref}: merge {root_ref} (the weapon) into {}, or `armtrace items unmerge {key}` first",
+                    return Err(Error::new(Code::ConflictState, format!(
+                        "{key} is a sighting of {root_ref}: merge {root_ref} (the weapon) into {}, or unmerge {key} first",
                         target.reference
-                    )));
+                    )).into());
                 }
                 // The weapon and every sighting already merged into it.
                 let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, ref FROM items WHERE merged_into = $1 OR id = $1")
@@ -1101,7 +1119,7 @@ impl Store {
             let mut tx = p.begin_locked().await?;
             let item = authorize_item(&mut tx, by, key, investigation, Action::Write).await?;
             let Some(from) = item.merged_into.clone() else {
-                return Err(StoreError::Input(format!("{} is not merged into another item", item.reference)));
+                return Err(Error::new(Code::ConflictState, format!("{} is not merged into another item", item.reference)).into());
             };
             sqlx::query("UPDATE items SET merged_into = NULL, updated_at = $1, updated_by = $2 WHERE id = $3")
                 .bind(now()).bind(by.name()).bind(&item.id).execute(&mut *tx).await?;
@@ -1130,7 +1148,7 @@ impl Store {
             let authors: Vec<String> = sqlx::query_scalar("SELECT user_name FROM item_authors WHERE item_id = $1")
                 .bind(&item.id).fetch_all(&mut *tx).await?;
             let from: VerificationStatus = item.verification.parse().map_err(|e| invalid("verification", e))?;
-            check_review(&authors, by.name(), from, to, reason).map_err(|e| StoreError::Input(e.to_string()))?;
+            check_review(&authors, by.name(), from, to, reason)?;
             sqlx::query("UPDATE items SET verification = $1 WHERE id = $2")
                 .bind(to.as_str()).bind(&item.id).execute(&mut *tx).await?;
             let review = insert_review(&mut tx, &item.investigation_id, "documented_item", &item.id, from, to, reason.trim(), by.name()).await?;
@@ -1278,7 +1296,8 @@ impl Store {
             Identity::System => Ok(requested.unwrap_or(Tier::Public)),
             Identity::User(name) => {
                 let user = self.acting_user(name).await?;
-                export_tier(user.role, requested).map_err(StoreError::Input)
+                export_tier(user.role, requested)
+                    .map_err(|e| Error::new(Code::AccessDenied, e).with_field("tier").into())
             }
         }
     }

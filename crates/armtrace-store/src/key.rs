@@ -48,21 +48,13 @@ pub fn load_key(path: &Path) -> Result<AuditSigner, StoreError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(StoreError::NoAuditKey {
-                path: path.to_path_buf(),
-            });
+            return Err(crate::error::no_audit_key(path));
         }
         Err(e) => {
-            return Err(StoreError::BadAuditKey {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            });
+            return Err(crate::error::bad_audit_key(path, &e.to_string()));
         }
     };
-    let bad = |reason: &str| StoreError::BadAuditKey {
-        path: path.to_path_buf(),
-        reason: reason.to_string(),
-    };
+    let bad = |reason: &str| crate::error::bad_audit_key(path, reason);
     let field = |name: &str| {
         text.lines()
             .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string()))
@@ -81,15 +73,12 @@ pub fn load_key(path: &Path) -> Result<AuditSigner, StoreError> {
 /// Creates a new key file at `path` (never overwriting one), readable only by its owner.
 pub fn create_key(path: &Path) -> Result<AuditSigner, StoreError> {
     let mut secret = [0u8; 32];
-    getrandom::fill(&mut secret).map_err(|e| StoreError::BadAuditKey {
-        path: path.to_path_buf(),
-        reason: format!("no randomness to make a key: {e}"),
+    getrandom::fill(&mut secret).map_err(|e| {
+        crate::error::bad_audit_key(path, &format!("no randomness to make a key: {e}"))
     })?;
     let key = AuditSigner::from_secret(secret);
-    let fail = |e: std::io::Error| StoreError::BadAuditKey {
-        path: path.to_path_buf(),
-        reason: format!("cannot write it: {e}"),
-    };
+    let fail =
+        |e: std::io::Error| crate::error::bad_audit_key(path, &format!("cannot write it: {e}"));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -110,7 +99,7 @@ pub fn create_key(path: &Path) -> Result<AuditSigner, StoreError> {
 pub fn load_or_create_key(path: &Path) -> Result<(AuditSigner, bool), StoreError> {
     match load_key(path) {
         Ok(k) => Ok((k, false)),
-        Err(StoreError::NoAuditKey { .. }) => Ok((create_key(path)?, true)),
+        Err(e) if e.code() == armtrace_core::Code::AuditKeyMissing => Ok((create_key(path)?, true)),
         Err(e) => Err(e),
     }
 }
@@ -151,7 +140,7 @@ mod tests {
             assert_eq!(mode.ok(), Some(0o600));
         }
         assert!(
-            matches!(create_key(&path), Err(StoreError::BadAuditKey { .. })),
+            matches!(create_key(&path), Err(e) if e.code() == armtrace_core::Code::AuditKeyDamaged),
             "never overwritten"
         );
         std::fs::write(&path, "secret-key: 12\n").unwrap_or_else(|e| panic!("{e}"));
@@ -164,7 +153,7 @@ mod tests {
         let missing = dir.path().join("none");
         assert!(matches!(
             load_key(&missing),
-            Err(StoreError::NoAuditKey { .. })
+            Err(e) if e.code() == armtrace_core::Code::AuditKeyMissing
         ));
     }
 }

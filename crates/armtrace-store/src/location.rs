@@ -24,7 +24,7 @@ impl Location {
     pub fn parse(s: &str) -> Result<Location, StoreError> {
         let t = s.trim();
         if t.is_empty() {
-            return Err(StoreError::BadLocation(s.to_string()));
+            return Err(crate::error::bad_location(s));
         }
         if t.starts_with("postgres://") || t.starts_with("postgresql://") {
             return Ok(Location::Postgres(t.to_string()));
@@ -34,7 +34,7 @@ impl Location {
             .or_else(|| t.strip_prefix("sqlite:"))
             .unwrap_or(t);
         if path.is_empty() || path.contains("://") {
-            return Err(StoreError::BadLocation(s.to_string()));
+            return Err(crate::error::bad_location(s));
         }
         Ok(Location::Sqlite(PathBuf::from(path)))
     }

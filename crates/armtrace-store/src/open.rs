@@ -2,6 +2,10 @@
 //! Migrations are versioned per backend (`migrations/sqlite`, `migrations/postgres`); a database
 //! written by a newer armtrace is refused, never downgraded.
 
+use crate::error::{
+    bad_location, no_database, not_a_database, not_initialised, schema_outdated, schema_too_new,
+    unreachable,
+};
 use crate::location::redact;
 use crate::{Backend, Location, Store, StoreError, with_pool};
 use sqlx::migrate::Migrator;
@@ -44,29 +48,20 @@ impl Store {
         match (mode, found) {
             (_, Some(v)) if v > SCHEMA_VERSION => {
                 store.close().await;
-                Err(StoreError::SchemaTooNew {
-                    found: v,
-                    known: SCHEMA_VERSION,
-                })
+                Err(schema_too_new(v, SCHEMA_VERSION))
             }
             (OpenMode::CreateOrMigrate, _) => {
                 store.migrate().await?;
                 Ok(store)
             }
-            (OpenMode::Existing, None) => Err(StoreError::NotInitialised),
+            (OpenMode::Existing, None) => Err(not_initialised()),
             (OpenMode::Existing, Some(v)) if v < SCHEMA_VERSION => {
-                Err(StoreError::SchemaOutdated {
-                    found: v,
-                    known: SCHEMA_VERSION,
-                })
+                Err(schema_outdated(v, SCHEMA_VERSION))
             }
             // Migration 6 ran but moving its transfers into segments did not finish: until it
             // does, the transfers are not where queries and imports look.
             (OpenMode::Existing, Some(_)) if store.has_legacy_transfers().await? => {
-                Err(StoreError::SchemaOutdated {
-                    found: 5,
-                    known: SCHEMA_VERSION,
-                })
+                Err(schema_outdated(5, SCHEMA_VERSION))
             }
             (OpenMode::Existing, Some(_)) => Ok(store),
         }
@@ -112,7 +107,7 @@ impl Store {
             (Location::Sqlite(path), sqlx::Error::Database(db))
                 if db.message().contains("not a database") =>
             {
-                StoreError::NotADatabase { path: path.clone() }
+                not_a_database(path)
             }
             _ => StoreError::Database(e),
         }
@@ -125,9 +120,7 @@ const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 async fn open_sqlite(path: &Path, mode: OpenMode) -> Result<sqlx::SqlitePool, StoreError> {
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_dir() => {
-            return Err(StoreError::NotADatabase {
-                path: path.to_path_buf(),
-            });
+            return Err(not_a_database(path));
         }
         Ok(meta) if meta.len() > 0 => {
             let mut header = [0u8; 16];
@@ -135,16 +128,12 @@ async fn open_sqlite(path: &Path, mode: OpenMode) -> Result<sqlx::SqlitePool, St
                 .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header))
                 .is_ok();
             if !ok || &header != SQLITE_HEADER {
-                return Err(StoreError::NotADatabase {
-                    path: path.to_path_buf(),
-                });
+                return Err(not_a_database(path));
             }
         }
         Ok(_) => {}
         Err(_) if mode == OpenMode::Existing => {
-            return Err(StoreError::NoDatabase {
-                path: path.to_path_buf(),
-            });
+            return Err(no_database(path));
         }
         Err(_) => {}
     }
@@ -168,9 +157,7 @@ async fn open_sqlite(path: &Path, mode: OpenMode) -> Result<sqlx::SqlitePool, St
         .await
         .map_err(|e| match &e {
             sqlx::Error::Database(db) if db.message().contains("not a database") => {
-                StoreError::NotADatabase {
-                    path: path.to_path_buf(),
-                }
+                not_a_database(path)
             }
             _ => StoreError::Database(e),
         })?;
@@ -181,9 +168,7 @@ async fn open_sqlite(path: &Path, mode: OpenMode) -> Result<sqlx::SqlitePool, St
 /// before anything (such as switching to WAL) could change the file.
 async fn refuse_foreign_sqlite(path: &Path) -> Result<(), StoreError> {
     use sqlx::Connection;
-    let not_ours = || StoreError::NotADatabase {
-        path: path.to_path_buf(),
-    };
+    let not_ours = || not_a_database(path);
     let options = SqliteConnectOptions::new().filename(path).read_only(true);
     let mut conn = sqlx::SqliteConnection::connect_with(&options)
         .await
@@ -203,12 +188,8 @@ async fn refuse_foreign_sqlite(path: &Path) -> Result<(), StoreError> {
 }
 
 async fn open_postgres(url: &str) -> Result<sqlx::PgPool, StoreError> {
-    let options =
-        PgConnectOptions::from_str(url).map_err(|_| StoreError::BadLocation(redact(url)))?;
-    let unreachable = |reason: String| StoreError::Unreachable {
-        url: redact(url),
-        reason,
-    };
+    let options = PgConnectOptions::from_str(url).map_err(|_| bad_location(&redact(url)))?;
+    let unreachable = |reason: String| unreachable(&redact(url), &reason);
     let connect = PgPoolOptions::new()
         .max_connections(8)
         .acquire_timeout(CONNECT_TIMEOUT)

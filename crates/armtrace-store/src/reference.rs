@@ -59,7 +59,7 @@ fn json_list(items: &[String]) -> Value {
 }
 
 fn parse_json_list(s: &str) -> Result<Vec<String>, StoreError> {
-    serde_json::from_str(s).map_err(|e| StoreError::Invalid(format!("stored list '{s}': {e}")))
+    serde_json::from_str(s).map_err(|e| crate::error::invalid(format!("stored list '{s}': {e}")))
 }
 
 fn parse<T: FromStr>(what: &str, s: &str) -> Result<T, StoreError>
@@ -67,7 +67,7 @@ where
     T::Err: std::fmt::Display,
 {
     s.parse::<T>()
-        .map_err(|e| StoreError::Invalid(format!("stored {what} '{s}': {e}")))
+        .map_err(|e| crate::error::invalid(format!("stored {what} '{s}': {e}")))
 }
 
 fn parse_opt<T: FromStr>(what: &str, s: Option<String>) -> Result<Option<T>, StoreError>
@@ -622,7 +622,7 @@ impl Store {
                 .map(|r| {
                     let producers: Vec<Producer> =
                         serde_json::from_str(&r.try_get::<String, _>("producers_json")?)
-                            .map_err(|e| StoreError::Invalid(format!("stored producers: {e}")))?;
+                            .map_err(|e| crate::error::invalid(format!("stored producers: {e}")))?;
                     Ok(WeaponModel {
                         id: parse("id", &r.try_get::<String, _>("id")?)?,
                         designation: r.try_get("designation")?,

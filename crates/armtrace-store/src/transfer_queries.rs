@@ -174,7 +174,7 @@ struct Sums {
 }
 
 fn to_i64(v: i128) -> Result<i64, StoreError> {
-    i64::try_from(v).map_err(|_| StoreError::Invalid("a sum is too large to report".into()))
+    i64::try_from(v).map_err(|_| crate::error::invalid("a sum is too large to report"))
 }
 
 /// Sums by group key. Rows arrive a segment at a time, and a segment's rows share their parties

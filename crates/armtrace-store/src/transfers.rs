@@ -7,6 +7,7 @@ use crate::bulk::{AppendRows, OnConflict, Value, insert_rows};
 use crate::clock::now;
 use crate::{Store, StoreError, with_pool};
 use armtrace_core::access::{Action, Identity, Resource};
+use armtrace_core::error::{Code, Error, Hint};
 use armtrace_core::segment::{self, Encoded, Encoder, PartySegment, SegmentReader, SegmentWriter};
 use armtrace_core::text::collate;
 use armtrace_core::transfer::{Transfer, release_id};
@@ -16,7 +17,7 @@ use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 
 pub(crate) fn damaged(e: segment::Damaged) -> StoreError {
-    StoreError::Invalid(e.to_string())
+    crate::error::invalid(e.to_string())
 }
 
 /// A release of a register (one SIPRI export date and format) or a native dataset.
@@ -210,29 +211,40 @@ impl Store {
                     .iter()
                     .map(|r| format!("{} {}", r.source, r.name))
                     .collect();
-                Err(StoreError::Invalid(match choice {
-                    ReleaseChoice::LatestSipri => {
-                        "no SIPRI release has been imported: run `armtrace import sipri FILE`"
-                            .to_string()
-                    }
-                    _ => format!(
-                        "no such release or dataset; imported: {}",
-                        if known.is_empty() {
-                            "none".to_string()
-                        } else {
-                            known.join(", ")
+                Err(Error::new(
+                    Code::ReleaseNotFound,
+                    match choice {
+                        ReleaseChoice::LatestSipri => {
+                            "no SIPRI release has been imported: import a SIPRI export first"
+                                .to_string()
                         }
-                    ),
-                }))
+                        _ => format!(
+                            "no such release or dataset; imported: {}",
+                            if known.is_empty() {
+                                "none".to_string()
+                            } else {
+                                known.join(", ")
+                            }
+                        ),
+                    },
+                )
+                .with_field("release")
+                .with_hint(Hint::ListReleases)
+                .into())
             }
-            many => Err(StoreError::Invalid(format!(
-                "{} releases share that date ({}); this is not supported yet",
-                many.len(),
-                many.iter()
-                    .map(|r| r.format.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
+            many => Err(Error::new(
+                Code::ReleaseAmbiguous,
+                format!(
+                    "{} releases share that date ({}); this is not supported yet",
+                    many.len(),
+                    many.iter()
+                        .map(|r| r.format.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .with_field("release")
+            .into()),
         }
     }
 
@@ -366,7 +378,7 @@ impl Store {
                     let mut reader = SegmentReader::new(&data).map_err(damaged)?;
                     while reader.next_into(&mut row).map_err(damaged)? {
                         next_n = next_n.max(row.n.checked_add(1).ok_or_else(|| {
-                            StoreError::Invalid("a stored transfer number is out of range".into())
+                            crate::error::invalid("a stored transfer number is out of range")
                         })?);
                         existing.insert(row.record_key.to_string());
                     }
@@ -426,10 +438,10 @@ impl Store {
                         let this = (row.n, row.source_file, row.source_line);
                         if let Some(&other) = seen.get(row.record_key) {
                             let ((_, file, line), (_, _, first)) = if this.0 > other.0 { (this, other) } else { (other, this) };
-                            return Err(ImportError::Store(StoreError::Invalid(format!(
-                                "{file}, line {line}: record key '{}' appears twice in this import (first on line {first}); nothing was imported",
+                            return Err(ImportError::Store(Error::new(Code::ImportInvalid, format!(
+                                "record key '{}' appears twice in this import (first on line {first}); nothing was imported",
                                 row.record_key
-                            ))));
+                            )).with_file(file).with_line(u64::try_from(line).unwrap_or_default()).with_field("record_id").into()));
                         }
                         seen.insert(row.record_key, this);
                     }
@@ -491,7 +503,7 @@ impl Store {
             .await?
             .into_iter()
             .find(|r| r.id == release_id)
-            .ok_or_else(|| StoreError::Invalid("the release vanished during the import".into()))?;
+            .ok_or_else(|| crate::error::invalid("the release vanished during the import"))?;
         Ok(ImportReport {
             release,
             file: file.to_string(),
@@ -572,7 +584,7 @@ where
                     for t in batch.iter() {
                         if let Err(e) = encoder.push_transfer(t) {
                             self.encoder = None;
-                            return Some(Err(StoreError::Invalid(e.to_string()).into()));
+                            return Some(Err(crate::error::invalid(e.to_string()).into()));
                         }
                     }
                     if let Some(e) = encoder.take() {
@@ -654,7 +666,7 @@ fn vocab_str<T: std::str::FromStr<Err = String> + Copy>(
     s.map(|s| {
         s.parse::<T>()
             .map(as_str)
-            .map_err(|e| StoreError::Invalid(format!("stored transfer: {e}")))
+            .map_err(|e| crate::error::invalid(format!("stored transfer: {e}")))
     })
     .transpose()
 }

@@ -71,7 +71,7 @@ async fn bootstrap_creates_one_owner_and_records_the_key_once() {
             .err()
             .map(|e| e.to_string());
         assert!(
-            err.is_some_and(|e| e.contains("give --audit-key the key file made for this database")),
+            err.is_some_and(|e| e.contains("name the key file made for this database")),
             "{b}"
         );
         let log = store
@@ -197,7 +197,7 @@ async fn each_role_against_each_write() {
                 let cell = match result {
                     Ok(()) => "ok".to_string(),
                     Err(StoreError::Access(e)) => format!("refused ({})", kind(&e.to_string())),
-                    Err(StoreError::Input(m)) => format!("refused ({m})"),
+                    Err(StoreError::Error(m)) => format!("refused ({})", m.message()),
                     Err(e) => panic!("{b}: {label} {what}: unexpected error {e}"),
                 };
                 grid += &format!("{label:<17} {what:<33} {cell}\n");
@@ -216,7 +216,7 @@ async fn each_role_against_each_write() {
             investigator      user disable                      refused (not permitted)
             investigator      investigation add                 ok
             investigator      add member (own investigation)    ok
-            investigator      add member (other investigation)  refused (there is no investigation 'Secret' that you are a member of: `armtrace investigation list` shows yours)
+            investigator      add member (other investigation)  refused (there is no investigation 'Secret' that you are a member of)
             investigator      set meta                          refused (not permitted)
             investigator      load reference                    refused (not permitted)
             investigator      checkpoint                        ok
@@ -345,8 +345,7 @@ async fn a_member_of_one_investigation_cannot_read_another() {
         let err = store.add_member(&user("alice"), "B: Sinjar", "alice").await;
         let msg = err.err().map(|e| e.to_string()).unwrap_or_default();
         assert_eq!(
-            msg,
-            "there is no investigation 'B: Sinjar' that you are a member of: `armtrace investigation list` shows yours",
+            msg, "there is no investigation 'B: Sinjar' that you are a member of",
             "{b}"
         );
         // Her view of the audit log holds nothing about B.

@@ -289,13 +289,11 @@ fn not_permitted<T: std::fmt::Debug>(r: Result<T, StoreError>) -> bool {
 }
 
 fn no_item(key: &str) -> String {
-    format!("there is no item '{key}' in your investigations: `armtrace items list` shows them")
+    format!("there is no item '{key}' in your investigations")
 }
 
 fn no_investigation(name: &str) -> String {
-    format!(
-        "there is no investigation '{name}' that you are a member of: `armtrace investigation list` shows yours"
-    )
+    format!("there is no investigation '{name}' that you are a member of")
 }
 
 #[tokio::test]
@@ -501,7 +499,7 @@ async fn items_are_added_and_shown_back_exactly() {
         for (draft, expected) in [
             (
                 described(Some("CAR-IS-0012"), "another rifle"),
-                "investigation 'Mosul depots' already has an item 'CAR-IS-0012': choose another reference, or edit that one with `armtrace items edit CAR-IS-0012`",
+                "investigation 'Mosul depots' already has an item 'CAR-IS-0012': choose another reference, or edit that one",
             ),
             (
                 described(None, "  "),
@@ -753,7 +751,7 @@ async fn need_to_know_hides_items_from_non_members() {
         );
         assert_eq!(
             got,
-            "'CAR-1' names several items (CAR-1 in 'Mosul depots'; CAR-1 in 'Sinjar'): give --investigation or the item's id",
+            "'CAR-1' names several items (CAR-1 in 'Mosul depots'; CAR-1 in 'Sinjar'): name the investigation, or give the item's id",
             "{b}"
         );
         let got = outcome(
@@ -800,7 +798,7 @@ async fn the_verification_workflow() {
                 "rev",
                 Verified,
                 "   ",
-                "give a reason for the review (--reason): the audit log and the report show it",
+                "give a reason for the review: the audit log and the report show it",
             ),
             (
                 "rev",
@@ -1146,7 +1144,7 @@ async fn sightings_merge_into_one_weapon() {
         );
         assert_eq!(
             got,
-            "item-2 is a sighting of item-1: merge item-1 (the weapon) into item-3, or `armtrace items unmerge item-2` first",
+            "item-2 is a sighting of item-1: merge item-1 (the weapon) into item-3, or unmerge item-2 first",
             "{b}"
         );
         // Merging a weapon brings its sightings along, and the audit entry lists each one moved.
@@ -1640,7 +1638,7 @@ async fn sensitive_coordinates_are_rounded_in_the_public_tier() {
             );
         }
         // A viewer may not ask for the confidential tier.
-        let refused = "a viewer may not export the confidential tier: export the public tier (the default), or ask an admin";
+        let refused = "a viewer may not read the confidential tier: use the public tier (the default), or ask an admin";
         let got = outcome(
             store
                 .items(&user("vic"), &every, Some(Tier::Confidential))
@@ -1772,7 +1770,7 @@ async fn imports_are_all_or_nothing_and_add_nothing_twice() {
         let got = outcome(import("fix.jsonl", changed).await);
         assert_eq!(
             got,
-            "fix.jsonl, line 3, field 'item_ref': investigation 'Mosul depots' already has an item 'I-2' with other content: edit it with `armtrace items edit I-2`, or give this one another reference; nothing was imported",
+            "fix.jsonl, line 3, field 'item_ref': investigation 'Mosul depots' already has an item 'I-2' with other content: edit that item, or give this one another reference; nothing was imported",
             "{b}"
         );
         t.push(got);
@@ -1787,7 +1785,8 @@ async fn imports_are_all_or_nothing_and_add_nothing_twice() {
             .await,
         );
         assert_eq!(
-            got, "noref.jsonl, line 7, field 'item_ref': every imported item needs its reference",
+            got,
+            "noref.jsonl, line 7, field 'item_ref': every imported item needs its reference; nothing was imported",
             "{b}"
         );
         assert_eq!(
@@ -2046,7 +2045,7 @@ async fn evidence_is_recorded_linked_tiered_and_reviewed() {
                 Some(INV),
                 None,
                 clip.clone(),
-                "a time code or region points into the evidence for an item: give --item"
+                "a time code or region points into the evidence for an item: name the item"
                     .to_string(),
             ),
             (
@@ -2054,7 +2053,7 @@ async fn evidence_is_recorded_linked_tiered_and_reviewed() {
                 None,
                 None,
                 EvidenceAnchor::Whole,
-                "say where the evidence belongs: --item ITEM, or --investigation NAME".to_string(),
+                "say where the evidence belongs: an item, or an investigation".to_string(),
             ),
             (
                 "out",
@@ -2258,7 +2257,7 @@ async fn evidence_is_recorded_linked_tiered_and_reviewed() {
         );
         assert_eq!(
             got,
-            "a viewer may not export the confidential tier: export the public tier (the default), or ask an admin",
+            "a viewer may not read the confidential tier: use the public tier (the default), or ask an admin",
             "{b}"
         );
         // Need-to-know: out sees only Sinjar's record of the video.
@@ -2292,7 +2291,7 @@ async fn evidence_is_recorded_linked_tiered_and_reviewed() {
         );
         assert_eq!(
             outcome(review("rev", doc_key.clone(), Verified, "").await),
-            "give a reason for the review (--reason): the audit log and the report show it",
+            "give a reason for the review: the audit log and the report show it",
             "{b}"
         );
         for by in ["ina", "vic"] {
@@ -2303,7 +2302,7 @@ async fn evidence_is_recorded_linked_tiered_and_reviewed() {
         }
         assert_eq!(
             outcome(review("rev", "deadbeef".into(), Verified, "fine").await),
-            "there is no evidence 'deadbeef' in your investigations: `armtrace evidence list` shows it (give the id or at least 8 digits of the SHA-256)",
+            "there is no evidence 'deadbeef' in your investigations (give its id, or at least 8 digits of its SHA-256)",
             "{b}"
         );
         let r = review("rev", doc_key, Verified, "the ministry's original PDF")

@@ -372,7 +372,7 @@ async fn an_existing_database_migrates_and_answers_the_same() {
                 .close()
                 .await;
             match Store::open(&db.location, OpenMode::Existing).await {
-                Err(e) => assert!(e.to_string().contains("run `armtrace init`"), "{b}: {e}"),
+                Err(e) => assert_eq!(e.code(), armtrace_core::Code::DbSchemaOutdated, "{b}: {e}"),
                 Ok(_) => panic!("{b}: a store whose transfers are not converted was opened"),
             }
             let s = Store::open(&db.location, OpenMode::CreateOrMigrate)

@@ -36,6 +36,69 @@ pub(crate) fn is_user_error(e: &anyhow::Error) -> bool {
             || cause
                 .downcast_ref::<armtrace_store::StoreError>()
                 .is_some_and(|s| s.is_user_error())
+            || cause
+                .downcast_ref::<armtrace_core::Error>()
+                .is_some_and(|s| !s.code().is_internal())
+    })
+}
+
+/// The step a hint names, in the command line's words.
+pub(crate) fn hint_text(hint: armtrace_core::Hint) -> &'static str {
+    use armtrace_core::Hint;
+    match hint {
+        Hint::RunInit => "run `armtrace init` (give --db for another database)",
+        Hint::GiveDatabase => "give another --db path",
+        Hint::GiveAuditKey => "give --audit-key the key file made for this database",
+        Hint::GiveUser => "pass --as NAME or set ARMTRACE_USER=NAME",
+        Hint::ListUsers => {
+            "`armtrace user list` shows the users; an admin adds one with `armtrace user add`"
+        }
+        Hint::ListInvestigations => "`armtrace investigation list` shows yours",
+        Hint::ShowItem => "`armtrace items show ITEM` shows the item",
+        Hint::ListReleases => "`armtrace transfers releases` lists them",
+        Hint::VerifyAudit => "run `armtrace audit verify`",
+        Hint::ListNames => "`armtrace countries`, `models` and `categories` list the names",
+    }
+}
+
+/// The command-line flag for an error's field, where the field is one the user typed as a flag.
+pub(crate) fn flag_for(field: &str) -> Option<String> {
+    const POSITIONAL: &[&str] = &["file", "record_id", "item_ref"];
+    if POSITIONAL.contains(&field) || field.contains(' ') {
+        return None;
+    }
+    Some(format!("--{}", field.replace('_', "-")))
+}
+
+/// The first coded error in the chain.
+fn coded(e: &anyhow::Error) -> Option<armtrace_core::Error> {
+    e.chain().find_map(|cause| {
+        cause
+            .downcast_ref::<armtrace_core::Error>()
+            .cloned()
+            .or_else(
+                || match cause.downcast_ref::<armtrace_store::StoreError>() {
+                    Some(armtrace_store::StoreError::Error(e)) => Some(e.clone()),
+                    _ => None,
+                },
+            )
+    })
+}
+
+/// The hint of the first coded error in the chain.
+fn hint_of(e: &anyhow::Error) -> Option<armtrace_core::Hint> {
+    e.chain().find_map(|cause| {
+        cause
+            .downcast_ref::<armtrace_core::Error>()
+            .and_then(|e| e.hint())
+            .or_else(|| {
+                cause
+                    .downcast_ref::<armtrace_store::StoreError>()
+                    .and_then(|s| match s {
+                        armtrace_store::StoreError::Error(e) => e.hint(),
+                        _ => None,
+                    })
+            })
     })
 }
 
@@ -66,6 +129,19 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             for cause in e.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
+            }
+            if let Some(c) = coded(&e)
+                && c.file().is_none()
+                && matches!(
+                    c.code(),
+                    armtrace_core::Code::InputInvalid | armtrace_core::Code::InputMissing
+                )
+                && let Some(flag) = c.field().and_then(flag_for)
+            {
+                eprintln!("  (the value of {flag})");
+            }
+            if let Some(h) = hint_of(&e) {
+                eprintln!("hint: {}", hint_text(h));
             }
             if !user {
                 eprintln!(

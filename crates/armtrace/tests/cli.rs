@@ -141,7 +141,7 @@ fn listing_before_init_says_to_run_init() {
     assert_eq!(r.code, 1);
     assert!(
         r.stderr
-            .contains("no database at armtrace.db: run `armtrace init` first"),
+            .contains("no database at armtrace.db\nhint: run `armtrace init`"),
         "{}",
         r.stderr
     );

@@ -215,7 +215,7 @@ fn items_are_documented_listed_and_counted_as_distinct_weapons() {
     );
     assert_eq!(r.code, 1);
     assert!(
-        r.stderr.contains("may not export the confidential tier"),
+        r.stderr.contains("may not read the confidential tier"),
         "{}",
         r.stderr
     );
@@ -944,7 +944,7 @@ fn evidence_is_stored_once_deduplicated_verified_and_exported_without_metadata()
                 "--time",
                 "3",
             ],
-            "give --item",
+            "name the item",
         ),
     ] {
         let r = run(d, "amira", &args);
@@ -1146,7 +1146,7 @@ fn the_public_tier_and_the_audit_log_name_no_one_and_keep_sensitive_places_round
                 "--time",
                 "3",
             ],
-            "give --item",
+            "name the item",
         ),
         (
             "amira",

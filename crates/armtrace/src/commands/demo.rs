@@ -9,9 +9,7 @@ use crate::output::write_table;
 use armtrace_core::access::Identity;
 use armtrace_core::actor::Party;
 use armtrace_core::transfer::{SIPRI_COVERAGE, SIPRI_CREDIT, SIPRI_DERIVED};
-use armtrace_store::{
-    Location, OpenMode, Period, ReleaseChoice, Store, StoreError, YearBasis, load_key,
-};
+use armtrace_store::{Location, OpenMode, Period, ReleaseChoice, Store, YearBasis, load_key};
 use std::io::Write;
 use std::path::Path;
 
@@ -210,17 +208,20 @@ async fn remove_previous_demo(location: &Location, path: &Path) -> anyhow::Resul
     };
     let store = match Store::open(location, OpenMode::Existing).await {
         Ok(s) => s,
-        Err(StoreError::SchemaOutdated { .. }) => {
+        Err(e) if e.code() == armtrace_core::Code::DbSchemaOutdated => {
             return Err(UserError(format!(
                 "{} was built by an older armtrace: delete it and run demo again",
                 path.display()
             ))
             .into());
         }
-        Err(StoreError::NotInitialised) if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) => {
+        Err(e)
+            if e.code() == armtrace_core::Code::DbNotInitialised
+                && std::fs::metadata(path).is_ok_and(|m| m.len() == 0) =>
+        {
             return Ok(());
         }
-        Err(StoreError::NotInitialised) => return Err(refuse().into()),
+        Err(e) if e.code() == armtrace_core::Code::DbNotInitialised => return Err(refuse().into()),
         Err(e) => return Err(e.into()),
     };
     let mark = store.meta(DEMO_MARK).await?;
