@@ -96,7 +96,7 @@ fn count(arg: Option<&String>, default: usize) -> usize {
 
 /// The analyst benchmarks act as.
 pub(crate) fn analyst() -> Identity {
-    Identity::User("bench".into())
+    Identity::user("bench")
 }
 
 /// A fresh store with reference data, acting as `bench`.

@@ -143,21 +143,18 @@ impl_write_tx!(sqlx::Sqlite, sqlx::Postgres);
 
 /// Who acts, checked inside the write's own transaction: the user must exist, be active, and be
 /// allowed `action` on `resource` (inside `investigation`, given as (id, name), they must also be a
-/// member). Returns the user, or `None` for the system identity.
+/// member). Returns the user.
 pub(crate) async fn authorize<DB: WriteTx>(
     tx: &mut Transaction<'_, DB>,
     by: &Identity,
     action: Action,
     resource: Resource,
     investigation: Option<(&str, &str)>,
-) -> Result<Option<User>, StoreError> {
-    let name = match by {
-        Identity::System => return Ok(None),
-        Identity::User(name) => name,
-    };
+) -> Result<User, StoreError> {
+    let name = by.name();
     let user = DB::user_by_name(tx, name)
         .await?
-        .ok_or_else(|| AccessError::UnknownUser(name.clone()))?;
+        .ok_or_else(|| AccessError::UnknownUser(name.to_string()))?;
     let scope = match investigation {
         None => Scope::Global,
         Some((id, _)) => Scope::Investigation {
@@ -171,7 +168,7 @@ pub(crate) async fn authorize<DB: WriteTx>(
         scope,
         investigation.map(|(_, n)| n),
     )?;
-    Ok(Some(user))
+    Ok(user)
 }
 
 /// Appends `change` to the chain inside the caller's locked transaction.
@@ -197,8 +194,20 @@ pub(crate) fn change(
     before: Option<Value>,
     after: Option<Value>,
 ) -> Change {
+    change_as(by.name(), action, record_kind, record_id, before, after)
+}
+
+/// A change made by the user (or, bootstrapping, armtrace itself) called `actor`.
+pub(crate) fn change_as(
+    actor: &str,
+    action: &str,
+    record_kind: &str,
+    record_id: Option<String>,
+    before: Option<Value>,
+    after: Option<Value>,
+) -> Change {
     Change {
-        actor: by.name().to_string(),
+        actor: actor.to_string(),
         action: action.into(),
         record_kind: record_kind.into(),
         record_id,
@@ -340,10 +349,7 @@ impl Store {
         action: Action,
         resource: Resource,
     ) -> Result<Option<HashSet<String>>, StoreError> {
-        let Identity::User(name) = by else {
-            return Ok(None);
-        };
-        let user = self.acting_user(name).await?;
+        let user = self.acting_user(by.name()).await?;
         check(&user, action, resource, Scope::Global, None)?;
         let ids: Vec<String> = with_pool!(self, p => {
             sqlx::query_scalar("SELECT investigation_id FROM memberships WHERE user_id = $1")

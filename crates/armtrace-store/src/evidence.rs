@@ -511,24 +511,19 @@ impl Store {
         &self,
         by: &Identity,
     ) -> Result<(Vec<(String, u64)>, bool), StoreError> {
-        let visible = match by {
-            Identity::System => None,
-            Identity::User(name) => {
-                let user = self.acting_user(name).await?;
-                if user.role == armtrace_core::access::Role::Admin {
-                    armtrace_core::access::check(
-                        &user,
-                        Action::Read,
-                        Resource::Evidence,
-                        armtrace_core::access::Scope::Global,
-                        None,
-                    )?;
-                    None
-                } else {
-                    self.visible_investigations(by, Action::Read, Resource::Evidence)
-                        .await?
-                }
-            }
+        let user = self.acting_user(by.name()).await?;
+        let visible = if user.role == armtrace_core::access::Role::Admin {
+            armtrace_core::access::check(
+                &user,
+                Action::Read,
+                Resource::Evidence,
+                armtrace_core::access::Scope::Global,
+                None,
+            )?;
+            None
+        } else {
+            self.visible_investigations(by, Action::Read, Resource::Evidence)
+                .await?
         };
         let rows: Vec<(String, i64, String)> = with_pool!(self, p => {
             sqlx::query_as("SELECT sha256, size, investigation_id FROM evidence ORDER BY sha256")

@@ -2,13 +2,13 @@
 //! own locked transaction (see [`crate::audit`]): refused writes leave nothing behind.
 
 use crate::audit::{
-    LockedPool, PUBLIC_KEY_META, USER_COLUMNS, WriteTx, append, authorize, change, now,
+    LockedPool, PUBLIC_KEY_META, USER_COLUMNS, WriteTx, append, authorize, change, change_as, now,
 };
 use crate::bulk::{Value as Cell, upsert_rows};
 use crate::{Store, StoreError, with_pool};
 use armtrace_core::Id;
 use armtrace_core::access::{
-    AccessError, Action, Identity, Resource, Role, User, validate_user_name,
+    AccessError, Action, Identity, Resource, Role, SYSTEM_NAME, User, validate_user_name,
 };
 use armtrace_core::audit::AuditSigner;
 use armtrace_core::error::{Code, Error, Hint};
@@ -75,7 +75,6 @@ impl Store {
     /// half when none is recorded. Fails if another key is recorded.
     pub async fn bootstrap(&self, owner: &str, key: &AuditSigner) -> Result<Bootstrap, StoreError> {
         validate_user_name(owner).map_err(|e| Error::invalid("user", e))?;
-        let by = Identity::System;
         let mut done = Bootstrap::default();
         with_pool!(self, p => {
             let mut tx = p.begin_locked().await?;
@@ -96,7 +95,7 @@ impl Store {
                 None => {
                     upsert_rows(&mut tx, "schema_meta", &["key", "value"], "key",
                         vec![vec![Cell::from(PUBLIC_KEY_META), Cell::from(key.public_key_hex())]]).await?;
-                    append(&mut tx, change(&by, "audit_key.record", "audit_key", None, None,
+                    append(&mut tx, change_as(SYSTEM_NAME, "audit_key.record", "audit_key", None, None,
                         Some(json!({"public_key": key.public_key_hex()})))).await?;
                     done.key_recorded = true;
                 }
@@ -105,7 +104,7 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
             if users == 0 {
-                let user = insert_user(&mut tx, &by, owner, Role::Admin).await?;
+                let user = insert_user(&mut tx, SYSTEM_NAME, owner, Role::Admin).await?;
                 done.owner_created = Some(user);
             }
             tx.commit().await?;
@@ -124,7 +123,7 @@ impl Store {
         let user = with_pool!(self, p => {
             let mut tx = p.begin_locked().await?;
             authorize(&mut tx, by, Action::Manage, Resource::User, None).await?;
-            let user = insert_user(&mut tx, by, name, role).await?;
+            let user = insert_user(&mut tx, by.name(), name, role).await?;
             tx.commit().await?;
             user
         });
@@ -195,8 +194,8 @@ impl Store {
                 name: name.to_string(),
                 description: description.map(str::to_string),
                 created_at: now(),
-                created_by: by.name().to_string(),
-                members: creator.iter().map(|u| u.name.clone()).collect(),
+                created_by: by.to_string(),
+                members: vec![creator.name.clone()],
             };
             let id = inv.id.to_string();
             sqlx::query(
@@ -214,9 +213,7 @@ impl Store {
                 Some(json!({"name": inv.name, "description": inv.description})));
             c.investigation = Some(id.clone());
             append(&mut tx, c).await?;
-            if let Some(creator) = &creator {
-                insert_member(&mut tx, by, &inv, creator).await?;
-            }
+            insert_member(&mut tx, by, &inv, &creator).await?;
             tx.commit().await?;
             inv
         });
@@ -322,7 +319,7 @@ impl Store {
 
 async fn insert_user<DB>(
     tx: &mut sqlx::Transaction<'_, DB>,
-    by: &Identity,
+    by: &str,
     name: &str,
     role: Role,
 ) -> Result<User, StoreError>
@@ -345,7 +342,7 @@ where
         role,
         active: true,
         created_at: now(),
-        created_by: by.name().to_string(),
+        created_by: by.to_string(),
     };
     upsert_rows(
         tx,
@@ -364,7 +361,7 @@ where
     .await?;
     append(
         tx,
-        change(
+        change_as(
             by,
             "user.add",
             "user",

@@ -1292,14 +1292,9 @@ impl Store {
         by: &Identity,
         requested: Option<Tier>,
     ) -> Result<Tier, StoreError> {
-        match by {
-            Identity::System => Ok(requested.unwrap_or(Tier::Public)),
-            Identity::User(name) => {
-                let user = self.acting_user(name).await?;
-                export_tier(user.role, requested)
-                    .map_err(|e| Error::new(Code::AccessDenied, e).with_field("tier").into())
-            }
-        }
+        let user = self.acting_user(by.name()).await?;
+        export_tier(user.role, requested)
+            .map_err(|e| Error::new(Code::AccessDenied, e).with_field("tier").into())
     }
 
     /// Item rows the reader may see (optionally of one investigation, or one item and its

@@ -13,7 +13,7 @@ fn key() -> AuditSigner {
 }
 
 fn user(name: &str) -> Identity {
-    Identity::User(name.to_string())
+    Identity::user(name)
 }
 
 /// A migrated database with its owner `owner` (admin) and the test key recorded.
@@ -75,7 +75,7 @@ async fn bootstrap_creates_one_owner_and_records_the_key_once() {
             "{b}"
         );
         let log = store
-            .audit_log(&Identity::System, None)
+            .audit_log(&Identity::user("owner"), None)
             .await
             .unwrap_or_default();
         let actions: Vec<(&str, &str)> = log
@@ -137,9 +137,8 @@ async fn each_role_against_each_write() {
                     .await
                     .map(drop),
             );
-            if let Identity::User(n) = by
-                && store.user(n).await.ok().flatten().is_some_and(|u| u.active)
-            {
+            let n = by.name();
+            if store.user(n).await.ok().flatten().is_some_and(|u| u.active) {
                 must(store.add_member(&owner, &shared, n).await);
             }
             let n = by.name().to_string();
@@ -387,7 +386,7 @@ async fn a_member_of_one_investigation_cannot_read_another() {
             .unwrap_or_else(|e| panic!("{b}: {e}"));
         assert_eq!(seen("alice").await, ["A: Mosul depots", "B: Sinjar"], "{b}");
         let last = store
-            .audit_log(&Identity::System, None)
+            .audit_log(&Identity::user("alice"), None)
             .await
             .unwrap_or_default();
         let last = last
@@ -519,16 +518,12 @@ async fn concurrent_writers_leave_one_valid_chain() {
             tasks.push(tokio::spawn(async move {
                 for n in 0..5 {
                     store
-                        .add_user(
-                            &Identity::User("owner".into()),
-                            &format!("w{t}-{n}"),
-                            Role::Viewer,
-                        )
+                        .add_user(&Identity::user("owner"), &format!("w{t}-{n}"), Role::Viewer)
                         .await
                         .map_err(|e| e.to_string())?;
                     if n == 2 {
                         store
-                            .checkpoint(&Identity::User("owner".into()), &key())
+                            .checkpoint(&Identity::user("owner"), &key())
                             .await
                             .map_err(|e| e.to_string())?;
                     }

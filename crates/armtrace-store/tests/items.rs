@@ -35,7 +35,7 @@ fn key() -> AuditSigner {
 }
 
 fn user(name: &str) -> Identity {
-    Identity::User(name.to_string())
+    Identity::user(name)
 }
 
 /// A migrated database with its owner `owner` (admin) and the test key recorded.
@@ -1160,7 +1160,7 @@ async fn sightings_merge_into_one_weapon() {
             "{b}"
         );
         let log = store
-            .audit_log(&Identity::System, None)
+            .audit_log(&ina, None)
             .await
             .unwrap_or_else(|e| panic!("{b}: {e}"));
         let last = log

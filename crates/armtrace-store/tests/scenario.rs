@@ -33,8 +33,15 @@ async fn scenario(db: &TestDb) -> String {
         "{b}"
     );
 
+    // `init` makes the owner first; reference data is loaded as them.
+    let key = armtrace_core::audit::AuditSigner::from_secret([3; 32]);
+    store
+        .bootstrap("owner", &key)
+        .await
+        .unwrap_or_else(|e| panic!("{b}: bootstrap: {e}"));
+    let owner = Identity::user("owner");
     let first = store
-        .load_reference(&set, &Identity::System)
+        .load_reference(&set, &owner)
         .await
         .unwrap_or_else(|e| panic!("{b}: load: {e}"));
     assert_eq!(first.previous_version, None, "{b}");
@@ -53,7 +60,7 @@ async fn scenario(db: &TestDb) -> String {
 
     // Loading again changes nothing and removes nothing.
     let second = store
-        .load_reference(&set, &Identity::System)
+        .load_reference(&set, &owner)
         .await
         .unwrap_or_else(|e| panic!("{b}: reload: {e}"));
     assert_eq!(second.removed, 0, "{b}");
@@ -72,7 +79,7 @@ async fn scenario(db: &TestDb) -> String {
     let mut smaller = set.clone();
     let dropped = smaller.models.pop().map(|m| m.designation);
     let third = store
-        .load_reference(&smaller, &Identity::System)
+        .load_reference(&smaller, &owner)
         .await
         .unwrap_or_else(|e| panic!("{b}: {e}"));
     assert_eq!(third.removed, 1, "{b}");
@@ -85,7 +92,7 @@ async fn scenario(db: &TestDb) -> String {
         "{b}"
     );
     store
-        .load_reference(&set, &Identity::System)
+        .load_reference(&set, &owner)
         .await
         .unwrap_or_else(|e| panic!("{b}: {e}"));
 

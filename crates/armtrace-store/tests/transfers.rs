@@ -19,7 +19,7 @@ use std::path::PathBuf;
 
 /// The analyst every import acts as (an admin, the database's owner).
 fn analyst() -> Identity {
-    Identity::User("analyst".into())
+    Identity::user("analyst")
 }
 
 async fn store(db: &TestDb) -> Store {
@@ -687,10 +687,7 @@ async fn only_permitted_users_import_and_each_import_is_audited() {
             format: "sipri_trade_register".into(),
             selection: None,
         };
-        for who in [
-            Identity::User("visitor".into()),
-            Identity::User("nobody".into()),
-        ] {
+        for who in [Identity::user("visitor"), Identity::user("nobody")] {
             let batches = vec![Ok::<_, IngestError>(e.transfers.clone())];
             let r = s
                 .import_transfers(

@@ -31,7 +31,7 @@ pub async fn run(db: Option<&str>, who: &Who, format: Format) -> anyhow::Result<
     };
     remove_previous_demo(&location, path).await?;
     let (store, done) = init(&location, &who).await?;
-    let by = Identity::User(done.acting.clone());
+    let by = Identity::user(done.acting.clone());
     store
         .set_meta(&by, DEMO_MARK, "built by armtrace demo")
         .await?;

@@ -117,7 +117,7 @@ pub async fn init(location: &Location, who: &Who) -> anyhow::Result<(Store, Init
     };
     let acting = who.acting.clone().unwrap_or_else(default_owner);
     let boot = store.bootstrap(&acting, &key).await?;
-    let by = Identity::User(acting.clone());
+    let by = Identity::user(acting.clone());
     let report = store.load_reference(&set, &by).await.map_err(|e| match e {
         StoreError::Access(_) => anyhow::Error::new(e).context(
             "init loads reference data, which only an admin may do: pass --as with an admin's name",

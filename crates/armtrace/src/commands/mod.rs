@@ -85,7 +85,7 @@ impl Who {
     /// The identity a command acts as; a command that needs one fails without it.
     pub fn identity(&self, what: &str) -> anyhow::Result<Identity> {
         match &self.acting {
-            Some(name) => Ok(Identity::User(name.clone())),
+            Some(name) => Ok(Identity::user(name.clone())),
             None => Err(UserError(format!(
                 "{what} needs to know who you are, and armtrace never writes anonymously: pass --as NAME or set ARMTRACE_USER=NAME (`armtrace init` printed the owner's name; an admin adds users with `armtrace user add`)"
             ))
