@@ -342,6 +342,13 @@ impl Error {
         self
     }
 
+    /// The same error with a second failure noted after it (a write that failed, and whose
+    /// partial work could not be signed either).
+    pub fn and(mut self, other: &Error) -> Error {
+        self.0.message = format!("{}; also: {other}", self.0.message);
+        self
+    }
+
     pub fn code(&self) -> Code {
         self.0.code
     }

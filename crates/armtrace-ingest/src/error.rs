@@ -44,3 +44,46 @@ impl IngestError {
         }
     }
 }
+
+impl IngestError {
+    /// The bad record as one problem of an import.
+    pub fn problem(&self) -> armtrace_core::error::Problem {
+        use armtrace_core::error::{Code, Problem};
+        let (file, line, field, message) = match self {
+            IngestError::Field {
+                file,
+                line,
+                field,
+                message,
+            } => (file, Some(*line), Some(field.clone()), message),
+            IngestError::Line {
+                file,
+                line,
+                message,
+            } => (file, Some(*line), None, message),
+            IngestError::File { file, message } => (file, None, None, message),
+        };
+        Problem {
+            code: Code::InputInvalid,
+            message: message.clone(),
+            field,
+            file: Some(file.clone()),
+            line,
+        }
+    }
+
+    pub fn file_name(&self) -> &str {
+        match self {
+            IngestError::Field { file, .. }
+            | IngestError::Line { file, .. }
+            | IngestError::File { file, .. } => file,
+        }
+    }
+}
+
+/// A refused file is `import.invalid`, with the bad record as its problem.
+impl From<IngestError> for armtrace_core::error::Error {
+    fn from(e: IngestError) -> armtrace_core::error::Error {
+        armtrace_core::error::Error::import(e.file_name(), vec![e.problem()], 1)
+    }
+}

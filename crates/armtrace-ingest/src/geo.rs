@@ -1045,16 +1045,17 @@ mod tests {
     }
 }
 
-/// The map with armtrace's country codes: what checking a documented item asks of it.
-#[derive(Debug)]
+/// The map with armtrace's country codes: what checking a documented item asks of it. The
+/// locator is shared: it is built once per process.
+#[derive(Debug, Clone)]
 pub struct CodedMap {
-    locator: CountryLocator,
+    locator: std::sync::Arc<CountryLocator>,
     codes: std::collections::HashMap<MapCountry, String>,
 }
 
 impl CodedMap {
     /// Codes every map country once, against armtrace's `countries`.
-    pub fn new(locator: CountryLocator, countries: &[Country]) -> CodedMap {
+    pub fn new(locator: std::sync::Arc<CountryLocator>, countries: &[Country]) -> CodedMap {
         let codes = locator
             .countries()
             .iter()

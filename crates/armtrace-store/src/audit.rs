@@ -273,6 +273,14 @@ impl Store {
         Ok(rows.into_iter().map(entry_from_row).collect())
     }
 
+    /// The sequence number of the newest audit entry (0 for an empty log).
+    pub async fn audit_head(&self) -> Result<i64, StoreError> {
+        let seq: Option<i64> = with_pool!(self, p => {
+            sqlx::query_scalar("SELECT MAX(seq) FROM audit_log").fetch_one(p).await?
+        });
+        Ok(seq.unwrap_or(0))
+    }
+
     /// Every checkpoint, in sequence order.
     pub async fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
         let rows: Vec<(i64, String, String, String, String)> = with_pool!(self, p => {

@@ -74,6 +74,9 @@ pub struct ItemSummary {
     /// Evidence files linked to any of its sightings.
     pub evidence: u64,
     pub markings: Vec<Marking>,
+    /// The item's version: the hash of its content. An edit names the version it was made
+    /// against, and is refused when the item has changed since.
+    pub version: String,
 }
 
 /// An identification as recorded.
@@ -189,13 +192,15 @@ struct ItemRow {
     category: Option<String>,
     made_in: Option<String>,
     year_made: Option<String>,
+    version: String,
 }
 
 const ITEM_SELECT: &str = "SELECT i.id, i.investigation_id, v.name, i.ref, i.description, \
     i.identification_id, i.lat, i.lon, i.precision_m, i.place_name, i.country, i.country_basis, \
     i.location_sensitive, i.date_text, i.possessor, i.acquisition_route, i.acquisition_basis, \
     i.verification, i.merged_into, i.notes, i.source, i.created_at, i.created_by, i.updated_at, \
-    i.updated_by, d.model, d.category, d.country_of_manufacture, d.year_of_manufacture \
+    i.updated_by, d.model, d.category, d.country_of_manufacture, d.year_of_manufacture, \
+    i.content_sha256 \
     FROM items i JOIN investigations v ON v.id = i.investigation_id \
     LEFT JOIN identifications d ON d.id = i.identification_id";
 
@@ -233,8 +238,14 @@ macro_rules! item_row {
             category: r.try_get(26)?,
             made_in: r.try_get(27)?,
             year_made: r.try_get(28)?,
+            version: r.try_get::<Option<String>, _>(29)?.unwrap_or_default(),
         }
     }};
+}
+
+/// The first 12 digits of a version, as messages show it.
+fn short_version(v: &str) -> &str {
+    v.get(..12).unwrap_or(v)
 }
 
 /// A stored value that no longer reads back.
@@ -956,15 +967,19 @@ impl Store {
     }
 
     /// Replaces an item's content with `draft` (the caller builds it from the current item and
-    /// the changes). A changed identification is recorded as a new identification; a verified
-    /// item goes back to unverified, since what was verified has changed.
+    /// the changes), if the item is still at `version` (its content hash when the caller read
+    /// it): an edit made against a version that has changed since is refused with
+    /// `conflict.stale`, so that two editors never overwrite each other. A changed
+    /// identification is recorded as a new identification; a verified item goes back to
+    /// unverified, since what was verified has changed. Returns the new status and version.
     pub async fn edit_item(
         &self,
         by: &Identity,
         key: &str,
         investigation: Option<&str>,
+        version: &str,
         draft: &ItemDraft,
-    ) -> Result<VerificationStatus, StoreError> {
+    ) -> Result<(VerificationStatus, String), StoreError> {
         draft
             .validate()
             .map_err(|e| Error::new(Code::InputInvalid, e))?;
@@ -982,6 +997,14 @@ impl Store {
             }
             let stored: Option<String> = sqlx::query_scalar("SELECT content_sha256 FROM items WHERE id = $1")
                 .bind(&item.id).fetch_one(&mut *tx).await?;
+            if stored.as_deref().unwrap_or_default() != version {
+                return Err(Error::new(Code::ConflictStale, format!(
+                    "{} has changed since this edit was made (it is at version {}, the edit was made against {}): read it again and make the edit on what it holds now",
+                    item.reference,
+                    short_version(stored.as_deref().unwrap_or_default()),
+                    short_version(version),
+                )).with_field("version").with_hint(Hint::ShowItem).into());
+            }
             if stored.as_deref() == Some(content_of(&reference, draft).as_str()) {
                 return Err(Error::new(Code::InputNoChange, format!(
                     "nothing to change in {}: give the fields that change",
@@ -1042,7 +1065,7 @@ impl Store {
             c.investigation = Some(item.investigation_id.clone());
             append(&mut tx, c).await?;
             tx.commit().await?;
-            status
+            (status, content_of(&reference, draft))
         });
         Ok(status)
     }
@@ -1239,6 +1262,37 @@ impl Store {
         tier: Option<Tier>,
     ) -> Result<ItemDetail, StoreError> {
         let tier = self.tier_for(by, tier).await?;
+        self.item_in_tier(by, key, investigation, tier).await
+    }
+
+    /// An item as its editor needs it: everything, once the reader has shown they may write
+    /// items (so a reader who may not is told that, not something about tiers). The result is
+    /// for merging an edit, never for display.
+    pub async fn item_for_edit(
+        &self,
+        by: &Identity,
+        key: &str,
+        investigation: Option<&str>,
+    ) -> Result<ItemDetail, StoreError> {
+        let user = self.acting_user(by.name()).await?;
+        armtrace_core::access::check(
+            &user,
+            Action::Write,
+            Resource::DocumentedItem,
+            armtrace_core::access::Scope::Global,
+            None,
+        )?;
+        self.item_in_tier(by, key, investigation, Tier::Confidential)
+            .await
+    }
+
+    async fn item_in_tier(
+        &self,
+        by: &Identity,
+        key: &str,
+        investigation: Option<&str>,
+        tier: Tier,
+    ) -> Result<ItemDetail, StoreError> {
         let visible = self
             .visible_investigations(by, Action::Read, Resource::DocumentedItem)
             .await?;
@@ -1553,6 +1607,7 @@ fn summary(
         sightings: 1,
         evidence: 0,
         markings: markings.get(&r.id).cloned().unwrap_or_default(),
+        version: r.version.clone(),
     })
 }
 

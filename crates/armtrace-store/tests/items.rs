@@ -34,6 +34,35 @@ fn key() -> AuditSigner {
     AuditSigner::from_secret([7; 32])
 }
 
+/// Edits an item at the version it holds now (the store refuses an edit made against another).
+trait EditCurrent {
+    async fn edit_current(
+        &self,
+        by: &Identity,
+        key: &str,
+        investigation: Option<&str>,
+        draft: &ItemDraft,
+    ) -> Result<VerificationStatus, StoreError>;
+}
+
+impl EditCurrent for Store {
+    async fn edit_current(
+        &self,
+        by: &Identity,
+        key: &str,
+        investigation: Option<&str>,
+        draft: &ItemDraft,
+    ) -> Result<VerificationStatus, StoreError> {
+        let version = match self.item_for_edit(by, key, investigation).await {
+            Ok(d) => d.summary.version,
+            Err(_) => String::new(),
+        };
+        self.edit_item(by, key, investigation, &version, draft)
+            .await
+            .map(|(status, _)| status)
+    }
+}
+
 fn user(name: &str) -> Identity {
     Identity::user(name)
 }
@@ -560,7 +589,7 @@ async fn attempt(store: &Store, who: &str, op: &str, key: &str) -> String {
     let by = user(who);
     let r: Result<(), StoreError> = match op {
         "edit" => store
-            .edit_item(&by, key, None, &described(None, "changed"))
+            .edit_current(&by, key, None, &described(None, "changed"))
             .await
             .map(drop),
         "review" => store
@@ -693,7 +722,7 @@ async fn need_to_know_hides_items_from_non_members() {
         // Writes by key: another investigation's item with the same reference is not in the way
         // (nor named), and a refusal reads the same whether the key exists elsewhere or not.
         let edited = store
-            .edit_item(
+            .edit_current(
                 &user("ina"),
                 "CAR-1",
                 None,
@@ -746,7 +775,7 @@ async fn need_to_know_hides_items_from_non_members() {
         .await;
         let got = outcome(
             store
-                .edit_item(&user("ina"), "CAR-1", None, &described(None, "which?"))
+                .edit_current(&user("ina"), "CAR-1", None, &described(None, "which?"))
                 .await,
         );
         assert_eq!(
@@ -756,7 +785,7 @@ async fn need_to_know_hides_items_from_non_members() {
         );
         let got = outcome(
             store
-                .edit_item(
+                .edit_current(
                     &user("ina"),
                     "CAR-1",
                     Some(SINJAR),
@@ -862,7 +891,7 @@ async fn the_verification_workflow() {
         // entry saying why; a changed identification is a new identification.
         let edit = |by: &'static str, draft: ItemDraft| {
             let store = store.clone();
-            async move { store.edit_item(&user(by), "V-1", None, &draft).await }
+            async move { store.edit_current(&user(by), "V-1", None, &draft).await }
         };
         let with_ak = ItemDraft {
             identification: Some(identification(

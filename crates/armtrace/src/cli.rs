@@ -406,6 +406,10 @@ pub enum ItemsCommand {
         item: String,
         #[arg(long, value_name = "NAME")]
         investigation: Option<String>,
+        /// The version the edit is made against (`items show` prints it): refused when the
+        /// item has changed since, so two editors never overwrite each other.
+        #[arg(long, value_name = "VERSION")]
+        version: Option<String>,
         #[command(flatten)]
         fields: ItemArgs,
         /// Make it unidentified (remove the model; give --description).
@@ -429,6 +433,10 @@ pub enum ItemsCommand {
         item: String,
         #[arg(long, value_name = "NAME")]
         investigation: Option<String>,
+        /// The version the edit is made against (`items show` prints it): refused when the
+        /// item has changed since, so two editors never overwrite each other.
+        #[arg(long, value_name = "VERSION")]
+        version: Option<String>,
         /// receiver, barrel, bolt, bolt_carrier, trunnion, dust_cover, magazine, stock, grip,
         /// slide, frame, sight, tube, packaging, headstamp, other.
         #[arg(long)]

@@ -70,21 +70,6 @@ pub(crate) fn flag_for(field: &str) -> Option<String> {
     Some(format!("--{}", field.replace('_', "-")))
 }
 
-/// The first coded error in the chain.
-fn coded(e: &anyhow::Error) -> Option<armtrace_core::Error> {
-    e.chain().find_map(|cause| {
-        cause
-            .downcast_ref::<armtrace_core::Error>()
-            .cloned()
-            .or_else(
-                || match cause.downcast_ref::<armtrace_store::StoreError>() {
-                    Some(armtrace_store::StoreError::Error(e)) => Some(e.clone()),
-                    _ => None,
-                },
-            )
-    })
-}
-
 /// The hint of the first coded error in the chain.
 fn hint_of(e: &anyhow::Error) -> Option<armtrace_core::Hint> {
     e.chain().find_map(|cause| {
@@ -126,19 +111,9 @@ fn main() -> ExitCode {
         Err(e) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let user = is_user_error(&e);
-            eprintln!("error: {e}");
+            eprintln!("error: {}", headline(&e));
             for cause in e.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
-            }
-            if let Some(c) = coded(&e)
-                && c.file().is_none()
-                && matches!(
-                    c.code(),
-                    armtrace_core::Code::InputInvalid | armtrace_core::Code::InputMissing
-                )
-                && let Some(flag) = c.field().and_then(flag_for)
-            {
-                eprintln!("  (the value of {flag})");
             }
             if let Some(h) = hint_of(&e) {
                 eprintln!("hint: {}", hint_text(h));
@@ -150,5 +125,31 @@ fn main() -> ExitCode {
             }
             ExitCode::from(if user { 1 } else { 2 })
         }
+    }
+}
+
+/// The first line of an error: a value the user typed is named by its flag (`--lat: …`).
+fn headline(e: &anyhow::Error) -> String {
+    let top: Option<&armtrace_core::Error> =
+        e.downcast_ref::<armtrace_core::Error>().or_else(|| {
+            match e.downcast_ref::<armtrace_store::StoreError>() {
+                Some(armtrace_store::StoreError::Error(c)) => Some(c),
+                _ => None,
+            }
+        });
+    match top {
+        Some(c)
+            if c.file().is_none()
+                && matches!(
+                    c.code(),
+                    armtrace_core::Code::InputInvalid | armtrace_core::Code::InputMissing
+                ) =>
+        {
+            match c.field().and_then(flag_for) {
+                Some(flag) => format!("{flag}: {c}"),
+                None => c.to_string(),
+            }
+        }
+        _ => e.to_string(),
     }
 }

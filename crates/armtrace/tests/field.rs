@@ -908,7 +908,7 @@ fn evidence_is_stored_once_deduplicated_verified_and_exported_without_metadata()
     for (args, message) in [
         (
             vec!["evidence", "add", "nothere.jpg", "--item", "CAR-1"],
-            "cannot read nothere.jpg",
+            "nothere.jpg: cannot read it",
         ),
         (
             vec![
@@ -932,7 +932,7 @@ fn evidence_is_stored_once_deduplicated_verified_and_exported_without_metadata()
                 "--region",
                 "1,2,0,4",
             ],
-            "--region '1,2,0,4'",
+            "--region: '1,2,0,4' is not a region",
         ),
         (
             vec![
@@ -1159,7 +1159,7 @@ fn the_public_tier_and_the_audit_log_name_no_one_and_keep_sensitive_places_round
                 "--time",
                 "400000000000000:00",
             ],
-            "--time '400000000000000:00'",
+            "--time: '400000000000000:00' is not a time code",
         ),
     ] {
         let r = run(d, user, &args);

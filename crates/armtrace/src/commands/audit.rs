@@ -1,21 +1,22 @@
 //! `armtrace audit …`: verify the hash chain and its signed checkpoints, show history, sign a
 //! checkpoint.
 
-use super::{Who, Writer, location, open};
-use crate::UserError;
+use super::Ctx;
 use crate::cli::{AuditCommand, Format};
 use crate::output::{Listing, print};
-use armtrace_store::load_key;
 use std::io::Write;
 
-pub async fn run(db: Option<String>, who: &Who, cmd: AuditCommand) -> anyhow::Result<()> {
+pub async fn run(cx: &Ctx, cmd: AuditCommand) -> anyhow::Result<()> {
     match cmd {
-        AuditCommand::Verify(args) => verify(db, who, args.format).await,
-        AuditCommand::Log { record, format } => log(db, who, record, format.format).await,
+        AuditCommand::Verify(args) => verify(cx, args.format).await,
+        AuditCommand::Log { record, format } => log(cx, record, format.format).await,
         AuditCommand::Checkpoint => {
-            let w = Writer::open(db, who, "signing a checkpoint").await?;
+            let by = cx.identity()?;
+            let app = cx.app().await?;
+            let cp = app.checkpoint(&by).await;
+            app.close().await;
             let mut out = std::io::stdout().lock();
-            match w.finish().await? {
+            match cp? {
                 Some(cp) => writeln!(
                     out,
                     "Signed a checkpoint at entry {} (head {}…) with key {}….",
@@ -33,38 +34,29 @@ pub async fn run(db: Option<String>, who: &Who, cmd: AuditCommand) -> anyhow::Re
     }
 }
 
-/// Verification needs no identity, only the key file: it shows sequence numbers and what is
-/// wrong, never the content of entries.
-async fn verify(db: Option<String>, who: &Who, format: Format) -> anyhow::Result<()> {
-    let loc = location(db.clone())?;
-    let path = who.key_path(&loc);
-    let key = load_key(&path)?;
-    let store = open(db).await?;
-    let v = store.verify_audit(&key.public_key_hex()).await;
-    store.close().await;
-    let v = v?;
+/// Verification needs no identity, only the key file.
+async fn verify(cx: &Ctx, format: Format) -> anyhow::Result<()> {
+    let app = cx.app().await?;
+    let report = app.verify_audit().await;
+    app.close().await;
+    let report = report?;
+    let v = &report.verification;
     let mut out = std::io::stdout().lock();
     if format == Format::Json {
-        let j = serde_json::json!({
-            "database": loc.to_string(),
-            "key_file": path.display().to_string(),
-            "public_key": key.public_key_hex(),
-            "ok": v.ok(),
-            "verification": v,
-        });
-        serde_json::to_writer_pretty(&mut out, &j)?;
+        serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
     } else {
         writeln!(
             out,
-            "Audit log of {loc}: {} entries, {} checkpoints, signed through entry {}; key {}… from {}.",
+            "Audit log of {}: {} entries, {} checkpoints, signed through entry {}; key {}… from {}.",
+            report.database,
             v.entries,
             v.checkpoints,
             v.signed_through,
-            &key.public_key_hex()[..16],
-            path.display()
+            &report.public_key[..16],
+            report.key_file
         )?;
-        if v.ok() {
+        if report.ok {
             writeln!(
                 out,
                 "OK: the chain is unbroken and every entry is covered by a checkpoint signed with the key."
@@ -78,32 +70,17 @@ async fn verify(db: Option<String>, who: &Who, format: Format) -> anyhow::Result
             }
         }
     }
-    match v.first_problem() {
+    match report.failure() {
         None => Ok(()),
-        Some(p) => Err(UserError(match p.seq {
-            Some(s) => format!(
-                "the audit log failed verification; first bad entry: {s} ({}). Keep a copy of the database as it is for investigation, and restore the last good backup",
-                p.kind
-            ),
-            None => format!(
-                "the audit log failed verification: {}. Keep a copy of the database as it is for investigation",
-                p.reason
-            ),
-        })
-        .into()),
+        Some(e) => Err(e.into()),
     }
 }
 
-async fn log(
-    db: Option<String>,
-    who: &Who,
-    record: Option<String>,
-    format: Format,
-) -> anyhow::Result<()> {
-    let by = who.identity("reading the audit log")?;
-    let store = open(db).await?;
-    let entries = store.audit_log(&by, record.as_deref()).await;
-    store.close().await;
+async fn log(cx: &Ctx, record: Option<String>, format: Format) -> anyhow::Result<()> {
+    let by = cx.identity()?;
+    let app = cx.app().await?;
+    let entries = app.audit_log(&by, record.as_deref()).await;
+    app.close().await;
     let entries = entries?;
     let mut listing = Listing::new(
         vec!["seq", "at", "actor", "action", "record", "before", "after"],

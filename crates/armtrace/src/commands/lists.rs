@@ -1,16 +1,15 @@
 //! The reference listings: `countries`, `models`, `categories`.
 
-use super::parse_arg;
 use crate::cli::{CategoriesArgs, CountriesArgs, SearchArgs};
 use crate::output::{Listing, opt, print};
-use armtrace_core::category::CategoryScheme;
-use armtrace_store::Store;
+use armtrace_app::App;
 
-pub async fn countries(store: &Store, args: CountriesArgs) -> anyhow::Result<()> {
-    let mut countries = store.countries(args.search.search.as_deref()).await?;
-    if args.historic {
-        countries.retain(|c| c.historic);
-    }
+pub async fn countries(app: &App, args: CountriesArgs) -> anyhow::Result<()> {
+    let countries = app
+        .countries(args.search.search.as_deref(), args.historic)
+        .await;
+    app.close().await;
+    let countries = countries?;
     let mut listing = Listing::new(
         vec![
             "code",
@@ -47,13 +46,13 @@ pub async fn countries(store: &Store, args: CountriesArgs) -> anyhow::Result<()>
         "Codes: ISO alpha-3 for current states, ISO 3166-3 alpha-4 for former ones, X… for states ISO never listed."
             .into(),
     );
-    print(&listing, args.search.format.format)?;
-    store.close().await;
-    Ok(())
+    print(&listing, args.search.format.format)
 }
 
-pub async fn models(store: &Store, args: SearchArgs) -> anyhow::Result<()> {
-    let models = store.models(args.search.as_deref()).await?;
+pub async fn models(app: &App, args: SearchArgs) -> anyhow::Result<()> {
+    let models = app.models(args.search.as_deref()).await;
+    app.close().await;
+    let models = models?;
     let mut listing = Listing::new(
         vec![
             "designation",
@@ -86,17 +85,13 @@ pub async fn models(store: &Store, args: SearchArgs) -> anyhow::Result<()> {
     listing.notes.push(
         "A starter catalogue: each row keeps its source (--format json); empty means the source did not say.".into(),
     );
-    print(&listing, args.format.format)?;
-    store.close().await;
-    Ok(())
+    print(&listing, args.format.format)
 }
 
-pub async fn categories(store: &Store, args: CategoriesArgs) -> anyhow::Result<()> {
-    let mut categories = store.categories().await?;
-    if let Some(s) = &args.scheme {
-        let scheme: CategoryScheme = parse_arg("--scheme", s)?;
-        categories.retain(|c| c.scheme == scheme);
-    }
+pub async fn categories(app: &App, args: CategoriesArgs) -> anyhow::Result<()> {
+    let categories = app.categories(args.scheme.as_deref()).await;
+    app.close().await;
+    let categories = categories?;
     let mut listing = Listing::new(vec!["scheme", "code", "name", "parent"], &categories)?;
     listing.rows = categories
         .iter()
@@ -109,7 +104,5 @@ pub async fn categories(store: &Store, args: CategoriesArgs) -> anyhow::Result<(
             ]
         })
         .collect();
-    print(&listing, args.format.format)?;
-    store.close().await;
-    Ok(())
+    print(&listing, args.format.format)
 }

@@ -1,6 +1,6 @@
-//! One module per command. Each validates its arguments (stage two), calls the store and the
-//! domain, and renders the result. Writes go through [`Writer`]: a named, active user, the
-//! database's audit key, and a signed checkpoint when the command ends.
+//! One module per command. Each turns its arguments into the application layer's input
+//! (`armtrace_app`), calls one operation and renders the answer: no rule of what a command does
+//! lives here.
 
 mod audit;
 mod demo;
@@ -12,37 +12,24 @@ mod items;
 mod lists;
 mod transfers;
 
-use crate::UserError;
 use crate::cli::{Cli, Command, DEFAULT_DB, ImportCommand, TransfersCommand};
 use anyhow::Context;
-use armtrace_core::access::Identity;
-use armtrace_core::audit::{AuditSigner, Checkpoint};
-use armtrace_store::{Location, OpenMode, Store, default_key_path, load_key};
+use armtrace_app::{App, Config, Identity};
+use armtrace_store::{Location, OpenMode, Store};
 use std::path::PathBuf;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let who = Who::from_cli(&cli);
+    let cx = Ctx::from_cli(&cli)?;
     match cli.command {
-        Command::Demo(args) => demo::run(cli.db.as_deref(), &who, args.format).await,
-        Command::Init(args) => init::run(&location(cli.db)?, &who, args.format).await,
-        Command::Countries(args) => lists::countries(&open(cli.db).await?, args).await,
-        Command::Models(args) => lists::models(&open(cli.db).await?, args).await,
-        Command::Categories(args) => lists::categories(&open(cli.db).await?, args).await,
-        Command::Import(cmd) => {
-            let w = Writer::open(cli.db, &who, "importing transfers").await?;
-            let result = match cmd {
-                ImportCommand::Sipri(args) => import::sipri_files(&w.store, &w.by, args).await,
-                ImportCommand::Transfers(args) => import::native_files(&w.store, &w.by, args).await,
-            };
-            // Sign what was written even when some files failed; the import's error comes first,
-            // and a signing failure is never silent.
-            let signed = w.finish().await;
-            match (result, signed) {
-                (Ok(()), signed) => signed.map(|_| ()),
-                (Err(e), Ok(_)) => Err(e),
-                (Err(e), Err(s)) => Err(e.context(format!("{s:#}"))),
-            }
-        }
+        Command::Demo(args) => demo::run(cli.db.as_deref(), &cx, args.format).await,
+        Command::Init(args) => init::run(&cx, args.format).await,
+        Command::Countries(args) => lists::countries(&cx.app().await?, args).await,
+        Command::Models(args) => lists::models(&cx.app().await?, args).await,
+        Command::Categories(args) => lists::categories(&cx.app().await?, args).await,
+        Command::Import(cmd) => match cmd {
+            ImportCommand::Sipri(args) => import::sipri_files(&cx, args).await,
+            ImportCommand::Transfers(args) => import::native_files(&cx, args).await,
+        },
         Command::Transfers(cmd) => {
             let store = open(cli.db).await?;
             match cmd {
@@ -53,113 +40,75 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 TransfersCommand::Diff(a) => transfers::diff(&store, a).await,
             }
         }
-        Command::User(cmd) => identity::user(cli.db, &who, cmd).await,
-        Command::Investigation(cmd) => identity::investigation(cli.db, &who, cmd).await,
-        Command::Audit(cmd) => audit::run(cli.db, &who, cmd).await,
-        Command::Items(cmd) => items::run(cli.db, &who, cmd).await,
-        Command::Evidence(cmd) => evidence::run(cli.db, &who, cmd).await,
+        Command::User(cmd) => identity::user(&cx, cmd).await,
+        Command::Investigation(cmd) => identity::investigation(&cx, cmd).await,
+        Command::Audit(cmd) => audit::run(&cx, cmd).await,
+        Command::Items(cmd) => items::run(&cx, cmd).await,
+        Command::Evidence(cmd) => evidence::run(&cx, cmd).await,
     }
 }
 
-/// Who the command acts as, and with which audit key file, as the user gave them.
+/// What every command knows from the global flags and the environment: where the database is,
+/// its audit key, and who acts.
 #[derive(Debug, Clone)]
-pub struct Who {
+pub struct Ctx {
+    pub config: Config,
     /// --as, else $ARMTRACE_USER.
     pub acting: Option<String>,
-    /// --audit-key, else $ARMTRACE_AUDIT_KEY.
-    pub audit_key: Option<PathBuf>,
 }
 
-impl Who {
-    fn from_cli(cli: &Cli) -> Who {
-        let env = |k: &str| std::env::var(k).ok().filter(|s| !s.trim().is_empty());
-        Who {
-            acting: cli.acting.clone().or_else(|| env("ARMTRACE_USER")),
-            audit_key: cli
-                .audit_key
-                .clone()
-                .or_else(|| env("ARMTRACE_AUDIT_KEY").map(PathBuf::from)),
-        }
-    }
+fn env(k: &str) -> Option<String> {
+    std::env::var(k).ok().filter(|s| !s.trim().is_empty())
+}
 
-    /// The identity a command acts as; a command that needs one fails without it.
-    pub fn identity(&self, what: &str) -> anyhow::Result<Identity> {
-        match &self.acting {
-            Some(name) => Ok(Identity::user(name.clone())),
-            None => Err(UserError(format!(
-                "{what} needs to know who you are, and armtrace never writes anonymously: pass --as NAME or set ARMTRACE_USER=NAME (`armtrace init` printed the owner's name; an admin adds users with `armtrace user add`)"
-            ))
-            .into()),
-        }
-    }
-
-    /// The audit key file for the database at `location`.
-    pub fn key_path(&self, location: &Location) -> PathBuf {
-        self.audit_key
+impl Ctx {
+    fn from_cli(cli: &Cli) -> anyhow::Result<Ctx> {
+        let mut config = Config::new(location(cli.db.clone())?);
+        config.audit_key = cli
+            .audit_key
             .clone()
-            .unwrap_or_else(|| default_key_path(location))
+            .or_else(|| env("ARMTRACE_AUDIT_KEY").map(PathBuf::from));
+        config.evidence_dir = env("ARMTRACE_EVIDENCE_DIR").map(PathBuf::from);
+        Ok(Ctx {
+            config,
+            acting: cli.acting.clone().or_else(|| env("ARMTRACE_USER")),
+        })
     }
-}
 
-/// What a write command needs: the store, the acting user (checked to exist and be active) and
-/// the database's own audit key. [`Writer::finish`] signs a checkpoint over what was written.
-pub struct Writer {
-    pub store: Store,
-    pub by: Identity,
-    key: AuditSigner,
-}
+    /// Who acts; an error (`access.unauthenticated`) when nobody was named.
+    pub fn identity(&self) -> armtrace_app::Result<Identity> {
+        armtrace_app::identity(self.acting.as_deref())
+    }
 
-impl Writer {
-    pub async fn open(db: Option<String>, who: &Who, what: &str) -> anyhow::Result<Writer> {
-        let by = who.identity(what)?;
-        let loc = location(db)?;
-        let store = Store::open(&loc, OpenMode::Existing)
+    /// The initialised database.
+    pub async fn app(&self) -> anyhow::Result<App> {
+        App::open(self.config.clone())
             .await
-            .with_context(|| format!("opening {loc}"))?;
-        store.acting_user(by.name()).await?;
-        let path = who.key_path(&loc);
-        let key = load_key(&path)?;
-        store.check_audit_key(&key, &path).await?;
-        Ok(Writer { store, by, key })
+            .with_context(|| format!("opening {}", self.config.location))
     }
 
-    /// Signs a checkpoint over the entries this command appended (`None`: nothing new), and
-    /// closes the store.
-    pub async fn finish(self) -> anyhow::Result<Option<Checkpoint>> {
-        let result = self.store.checkpoint(&self.by, &self.key).await;
-        self.store.close().await;
-        result.context(
-            "the change was saved, but signing the audit checkpoint failed: run `armtrace audit checkpoint`",
-        )
+    /// The database with the evidence folder given by `--evidence-dir`, when it is.
+    pub async fn app_with_evidence(&self, dir: &Option<PathBuf>) -> anyhow::Result<App> {
+        let mut cx = self.clone();
+        if let Some(d) = dir {
+            cx.config.evidence_dir = Some(d.clone());
+        }
+        cx.app().await
     }
 }
 
 /// The database location: --db, else $ARMTRACE_DB, else ./armtrace.db.
 fn location(db: Option<String>) -> anyhow::Result<Location> {
     let raw = db
-        .or_else(|| {
-            std::env::var("ARMTRACE_DB")
-                .ok()
-                .filter(|s| !s.trim().is_empty())
-        })
+        .or_else(|| env("ARMTRACE_DB"))
         .unwrap_or_else(|| DEFAULT_DB.to_string());
     Ok(Location::parse(&raw)?)
 }
 
-/// Opens an initialised database for reading and writing records.
+/// Opens an initialised database for the commands not yet on the application layer.
 async fn open(db: Option<String>) -> anyhow::Result<Store> {
     let loc = location(db)?;
     Store::open(&loc, OpenMode::Existing)
         .await
         .with_context(|| format!("opening {loc}"))
-}
-
-/// Parses a user-supplied value, turning its error into a [`UserError`].
-fn parse_arg<T: std::str::FromStr>(flag: &str, value: &str) -> anyhow::Result<T>
-where
-    T::Err: std::fmt::Display,
-{
-    value
-        .parse::<T>()
-        .map_err(|e| UserError(format!("{flag}: {e}")).into())
 }
