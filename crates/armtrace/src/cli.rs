@@ -427,6 +427,8 @@ pub enum ItemsCommand {
         /// The coordinates are no longer sensitive.
         #[arg(long, conflicts_with = "sensitive_location")]
         not_sensitive: bool,
+        #[command(flatten)]
+        format: FormatArg,
     },
     /// Add a marking with all its details to an item.
     Mark {
@@ -457,6 +459,8 @@ pub enum ItemsCommand {
         /// arrow, arrow_in_triangle, shield, other.
         #[arg(long)]
         symbol: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
     },
     /// Show one item with its markings, identifications, sightings, evidence and reviews.
     Show {

@@ -106,14 +106,30 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let json_wanted = wants_json(std::env::args());
     match runtime.block_on(commands::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if json_wanted => {
+            let user = is_user_error(&e);
+            eprintln!("{}", json_error(&e, user));
+            ExitCode::from(if user { 1 } else { 2 })
+        }
         Err(e) => {
             let user = is_user_error(&e);
             eprintln!("error: {}", headline(&e));
             for cause in e.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
+            }
+            if let Some(c) = coded_in_chain(&e)
+                && c.problems().len() > 1
+            {
+                for p in c.problems() {
+                    eprintln!("  {p}");
+                }
+                if c.more_problems() > 0 {
+                    eprintln!("  … and {} more", c.more_problems());
+                }
             }
             if let Some(h) = hint_of(&e) {
                 eprintln!("hint: {}", hint_text(h));
@@ -126,6 +142,62 @@ fn main() -> ExitCode {
             ExitCode::from(if user { 1 } else { 2 })
         }
     }
+}
+
+/// Whether the command asked for JSON (`--format json`): its errors are JSON too.
+fn wants_json(args: impl Iterator<Item = String>) -> bool {
+    let args: Vec<String> = args.collect();
+    args.iter().any(|a| a == "--format=json")
+        || args
+            .windows(2)
+            .any(|w| w[0] == "--format" && w[1] == "json")
+}
+
+/// The error as JSON on standard error: `{"error": {"code", "message", "field", "file", "line",
+/// "hint", "problems"}}`, absent values left out.
+fn json_error(e: &anyhow::Error, user: bool) -> serde_json::Value {
+    let top = top_coded(e);
+    let mut obj = match coded_in_chain(e) {
+        Some(c) => c.to_json(),
+        None => serde_json::json!({
+            "code": if user { "input.invalid" } else { "internal" },
+        }),
+    };
+    obj["message"] = match top {
+        Some(c) => c.message().into(),
+        None => format!("{e:#}").into(),
+    };
+    if let Some(h) = hint_of(e) {
+        obj["hint_text"] = hint_text(h).into();
+    }
+    serde_json::json!({ "error": obj })
+}
+
+/// The error itself, when it is a coded one (not wrapped in context).
+fn top_coded(e: &anyhow::Error) -> Option<&armtrace_core::Error> {
+    e.downcast_ref::<armtrace_core::Error>().or_else(|| {
+        match e.downcast_ref::<armtrace_store::StoreError>() {
+            Some(armtrace_store::StoreError::Error(c)) => Some(c),
+            _ => None,
+        }
+    })
+}
+
+/// The first coded error in the chain.
+fn coded_in_chain(e: &anyhow::Error) -> Option<armtrace_core::Error> {
+    e.chain().find_map(|cause| {
+        cause
+            .downcast_ref::<armtrace_core::Error>()
+            .cloned()
+            .or_else(|| {
+                cause
+                    .downcast_ref::<armtrace_store::StoreError>()
+                    .map(|s| match s {
+                        armtrace_store::StoreError::Error(c) => c.clone(),
+                        other => armtrace_core::Error::new(other.code(), other.to_string()),
+                    })
+            })
+    })
 }
 
 /// The first line of an error: a value the user typed is named by its flag (`--lat: …`).

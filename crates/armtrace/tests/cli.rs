@@ -795,3 +795,53 @@ fn audit_checkpoint_signs_only_what_is_new() {
         r.stderr
     );
 }
+
+/// With `--format json`, a failing command prints its error as JSON on standard error: a stable
+/// code, the message, and the field, file and line where they apply.
+#[test]
+fn errors_are_json_when_json_is_asked_for() {
+    let dir = tempdir();
+    let d = dir.path();
+    let parse = |r: &Run| -> Value {
+        serde_json::from_str(&r.stderr).unwrap_or_else(|e| panic!("{e}: {}", r.stderr))
+    };
+    let r = armtrace(d, &["countries", "--format", "json"]);
+    assert_eq!(r.code, 1);
+    let e = parse(&r);
+    assert_eq!(e["error"]["code"], "db.missing", "{e}");
+    assert_eq!(e["error"]["hint"], "run_init", "{e}");
+    ok(d, &["--as", "ana", "init"]);
+    let r = armtrace(d, &["categories", "--scheme", "nato", "--format", "json"]);
+    assert_eq!(r.code, 1);
+    let e = parse(&r);
+    assert_eq!(e["error"]["code"], "input.invalid", "{e}");
+    assert_eq!(e["error"]["field"], "scheme", "{e}");
+    // An import names the file, the line and the field of its bad record.
+    std::fs::write(
+        d.join("bad.csv"),
+        "kind,source_type,supplier,recipient,designation,year\ndelivery,national_report,France,Iraq,Mirage,19x2\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let r = armtrace(
+        d,
+        &[
+            "--as",
+            "ana",
+            "import",
+            "transfers",
+            "bad.csv",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let e = parse(&r);
+    assert_eq!(e["error"]["code"], "import.invalid", "{e}");
+    assert_eq!(e["error"]["file"], "bad.csv", "{e}");
+    assert_eq!(e["error"]["line"], 2, "{e}");
+    assert_eq!(e["error"]["field"], "year", "{e}");
+    // Nobody named: never anonymous.
+    let r = armtrace(d, &["items", "list", "--format", "json"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(parse(&r)["error"]["code"], "access.unauthenticated");
+}

@@ -1195,3 +1195,89 @@ fn the_public_tier_and_the_audit_log_name_no_one_and_keep_sensitive_places_round
         r.stderr
     );
 }
+
+/// Regression: a viewer's refused edit was told "a viewer may not export the confidential tier"
+/// (the edit read the item in that tier first), and a refused write claimed that "the change was
+/// saved, but signing the audit checkpoint failed".
+#[test]
+fn refused_writes_say_why_and_claim_nothing_was_saved() {
+    let dir = setup();
+    let d = dir.path();
+    let r = add_item(d, &["--ref", "CAR-1", "--model", "Type 56"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for args in [
+        vec!["items", "edit", "CAR-1", "--notes", "mine now"],
+        vec![
+            "items",
+            "mark",
+            "CAR-1",
+            "--position",
+            "receiver",
+            "--script",
+            "latin",
+            "--text",
+            "X",
+        ],
+        vec!["audit", "checkpoint"],
+    ] {
+        let r = run(d, "vic", &args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("has the role viewer, which may not"),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("tier"), "{args:?}: {}", r.stderr);
+        assert!(!r.stderr.contains("saved"), "{args:?}: {}", r.stderr);
+    }
+}
+
+/// An edit names the version it was made against; an edit against a version that has changed
+/// since is refused, so two editors never overwrite each other.
+#[test]
+fn an_edit_against_a_stale_version_is_refused() {
+    let dir = setup();
+    let d = dir.path();
+    let r = add_item(d, &["--ref", "CAR-1", "--model", "Type 56"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let first = json(d, "amira", &["items", "show", "CAR-1", "--format", "json"]);
+    let v1 = first["version"].as_str().unwrap_or_default().to_string();
+    assert_eq!(v1.len(), 64, "{first}");
+    // Another editor changes it…
+    ok(
+        d,
+        "amira",
+        &[
+            "items",
+            "edit",
+            "CAR-1",
+            "--notes",
+            "first edit",
+            "--version",
+            &v1,
+        ],
+    );
+    // …so an edit made against the first version is refused, in JSON too, and changes nothing.
+    let r = run(
+        d,
+        "amira",
+        &[
+            "items",
+            "edit",
+            "CAR-1",
+            "--notes",
+            "second edit",
+            "--version",
+            &v1,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let e: Value = serde_json::from_str(&r.stderr).unwrap_or_else(|e| panic!("{e}: {}", r.stderr));
+    assert_eq!(e["error"]["code"], "conflict.stale", "{e}");
+    assert_eq!(e["error"]["field"], "version", "{e}");
+    let now = json(d, "amira", &["items", "show", "CAR-1", "--format", "json"]);
+    assert_eq!(now["notes"], "first edit");
+    assert_ne!(now["version"], first["version"]);
+}

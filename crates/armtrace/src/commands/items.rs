@@ -59,6 +59,7 @@ async fn run_on(
             clear_date,
             remove_marking,
             not_sensitive,
+            format,
         } => {
             let edit = ItemEdit {
                 item,
@@ -71,7 +72,7 @@ async fn run_on(
                 not_sensitive,
                 remove_markings: remove_marking,
             };
-            report_edit(&app.edit_item(by, &edit).await?)?;
+            report_edit(&app.edit_item(by, &edit).await?, format.format)?;
         }
         ItemsCommand::Mark {
             item,
@@ -83,6 +84,7 @@ async fn run_on(
             mask,
             transliteration,
             symbol,
+            format,
         } => {
             let edit = ItemEdit {
                 item,
@@ -101,7 +103,7 @@ async fn run_on(
                 },
                 ..ItemEdit::default()
             };
-            report_edit(&app.edit_item(by, &edit).await?)?;
+            report_edit(&app.edit_item(by, &edit).await?, format.format)?;
         }
         ItemsCommand::Show {
             item,
@@ -190,8 +192,13 @@ async fn run_on(
     Ok(())
 }
 
-fn report_edit(edited: &armtrace_app::items::EditedItem) -> anyhow::Result<()> {
+fn report_edit(edited: &armtrace_app::items::EditedItem, format: Format) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
+    if format == Format::Json {
+        serde_json::to_writer_pretty(&mut out, edited)?;
+        writeln!(out)?;
+        return Ok(());
+    }
     writeln!(
         out,
         "Changed {}; it is now {} (version {}).",
