@@ -81,17 +81,26 @@ pub struct ItemQuery {
     pub sightings: bool,
     /// `public` (default) or `confidential`.
     pub tier: Option<String>,
+    /// At most this many (a page); `None`: every one.
+    pub limit: Option<u64>,
+    /// Where the page starts: the `next` cursor of the page before.
+    pub after: Option<String>,
 }
 
-/// A listing of items.
+/// A listing of items (all of them, or one page).
 #[derive(Clone, Debug, Serialize)]
 pub struct ItemList {
     pub tier: Tier,
+    /// How many are listed here.
     pub count: usize,
     /// "distinct weapons" or "sightings".
     pub counts: &'static str,
     pub items: Vec<ItemSummary>,
+    /// With a limit: where the next page starts (`None` on the last page).
+    pub next: Option<String>,
 }
+
+pub use armtrace_store::{ItemCount, ItemCounts, ItemGroup};
 
 /// What importing one item file did.
 #[derive(Clone, Debug, Serialize)]
@@ -370,23 +379,62 @@ impl App {
         Ok(self.store.item(by, item, investigation, tier).await?)
     }
 
-    /// The items `by` may see, one row per distinct weapon unless `query.sightings`.
+    /// The items `by` may see, one row per distinct weapon unless `query.sightings`: every one,
+    /// or with `query.limit` one page of them (keyset pages: `next` says where the next starts).
     pub async fn items(&self, by: &Identity, query: &ItemQuery) -> Result<ItemList> {
         let filter = self.item_filter(query).await?;
-        let (tier, items) = self
+        let tier = tier(query.tier.as_deref())?;
+        let counts = if query.sightings {
+            "sightings"
+        } else {
+            "distinct weapons"
+        };
+        if query.limit.is_none() && query.after.is_none() {
+            let (tier, items) = self.store.items(by, &filter, tier).await?;
+            return Ok(ItemList {
+                tier,
+                count: items.len(),
+                counts,
+                items,
+                next: None,
+            });
+        }
+        let limit = query.limit.unwrap_or(armtrace_store::MAX_PAGE);
+        if limit == 0 || limit > armtrace_store::MAX_PAGE {
+            return Err(Error::invalid(
+                "limit",
+                format!(
+                    "a page holds 1 to {} items: page on with the cursor",
+                    armtrace_store::MAX_PAGE
+                ),
+            ));
+        }
+        let page = self
             .store
-            .items(by, &filter, tier(query.tier.as_deref())?)
+            .items_page(by, &filter, tier, limit, query.after.as_deref())
             .await?;
         Ok(ItemList {
-            tier,
-            count: items.len(),
-            counts: if query.sightings {
-                "sightings"
-            } else {
-                "distinct weapons"
-            },
-            items,
+            tier: page.tier,
+            count: page.items.len(),
+            counts,
+            items: page.items,
+            next: page.next,
         })
+    }
+
+    /// Distinct weapons that pass the query's filters, by `group` (`made_in`, `model`,
+    /// `category`, `possessor`, `route`, `route_basis`, `decade`, `country`, `year_seen`,
+    /// `status`, `investigation`). A weapon counts once in each group any of its matching
+    /// sightings falls in, and once in the total.
+    pub async fn item_counts(
+        &self,
+        by: &Identity,
+        query: &ItemQuery,
+        group: &str,
+    ) -> Result<ItemCounts> {
+        let group: ItemGroup = group.parse().map_err(|e: String| Error::invalid("by", e))?;
+        let filter = self.item_filter(query).await?;
+        Ok(self.store.item_counts(by, &filter, group).await?)
     }
 
     /// The store's filter for a query: names resolved, dates and statuses parsed.

@@ -163,23 +163,10 @@ const LINK_COLUMNS: [&str; 12] = [
     "added_by",
 ];
 
-/// What the public tier may show of an evidence record: no one's identity (uploader, collector,
-/// who added it), no address that leads to the uploader (post URL, post id, archive copy), and no
-/// EXIF position — not even the raw text of an unusable one in a warning.
-pub(crate) fn public_evidence(rec: &mut EvidenceRecord) {
-    rec.collection.uploader = None;
-    rec.collection.retrieved_by = None;
-    rec.collection.original_url = None;
-    rec.collection.post_id = None;
-    rec.collection.archive_url = None;
-    rec.added_by = WITHHELD.to_string();
-    rec.exif_gps = None;
-    for w in &mut rec.warnings {
-        if w.starts_with("EXIF GPS") {
-            *w = "EXIF GPS position unusable (its raw value is in the confidential tier)".into();
-        }
-    }
-}
+/// The investigations the user named by parameter `$1` is a member of, as a subquery.
+const VISIBLE_TO_1: &str = "SELECT m.investigation_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.name = $1";
+/// The same, for parameter `$2`.
+const VISIBLE_TO_2: &str = "SELECT m.investigation_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.name = $2";
 
 /// What the public tier shows instead of a team member's name.
 pub const WITHHELD: &str = "(withheld in the public tier)";
@@ -340,9 +327,14 @@ impl Store {
         tier: Option<Tier>,
     ) -> Result<(Tier, Vec<EvidenceRecord>), StoreError> {
         let tier = self.tier_for(by, tier).await?;
-        let visible = self
-            .visible_investigations(by, Action::Read, Resource::Evidence)
-            .await?;
+        let user = self.acting_user(by.name()).await?;
+        armtrace_core::access::check(
+            &user,
+            Action::Read,
+            Resource::Evidence,
+            armtrace_core::access::Scope::Global,
+            None,
+        )?;
         let item_ids: Option<Vec<String>> = match &filter.item {
             None => None,
             Some(key) => {
@@ -359,12 +351,14 @@ impl Store {
             }
         };
         let (rows, links) = with_pool!(self, p => {
+            // Need-to-know in SQL: only the reader's investigations are read at all.
             let sql = format!(
                 "SELECT {EVIDENCE_COLUMNS} FROM evidence e JOIN investigations v ON v.id = e.investigation_id \
-                 WHERE (v.name = $1 OR $1 = '')"
+                 WHERE (v.name = $1 OR $1 = '') AND e.investigation_id IN ({VISIBLE_TO_2})"
             );
             let raw = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(filter.investigation.as_deref().unwrap_or(""))
+                .bind(by.name())
                 .fetch_all(p)
                 .await?;
             let mut rows = Vec::with_capacity(raw.len());
@@ -409,9 +403,11 @@ impl Store {
                     items: vec![],
                 }));
             }
-            let links: Vec<(String, String)> = sqlx::query_as(
-                "SELECT DISTINCT l.evidence_id, i.ref FROM evidence_links l JOIN items i ON i.id = l.item_id",
-            )
+            let links: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT DISTINCT l.evidence_id, i.ref FROM evidence_links l JOIN items i ON i.id = l.item_id \
+                 WHERE i.investigation_id IN ({VISIBLE_TO_1})"
+            )))
+            .bind(by.name())
             .fetch_all(p)
             .await?;
             (rows, links)
@@ -421,10 +417,7 @@ impl Store {
             by_evidence.entry(e).or_default().push(r);
         }
         let mut out = Vec::new();
-        for (inv, mut rec) in rows {
-            if visible.as_ref().is_some_and(|v| !v.contains(&inv)) {
-                continue;
-            }
+        for (_, mut rec) in rows {
             if item_ids
                 .as_ref()
                 .is_some_and(|ids| !ids.contains(&rec.id.to_string()))
@@ -434,10 +427,7 @@ impl Store {
             let mut items = by_evidence.remove(&rec.id.to_string()).unwrap_or_default();
             items.sort_by(|a, b| collate(a, b));
             rec.items = items;
-            if tier == Tier::Public {
-                public_evidence(&mut rec);
-            }
-            out.push(rec);
+            out.push(crate::tier::in_tier(rec, tier));
         }
         out.sort_by(|a, b| {
             collate(&a.investigation, &b.investigation)

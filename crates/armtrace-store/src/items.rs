@@ -17,7 +17,7 @@ use armtrace_core::item::{
     check_review, public_place,
 };
 use armtrace_core::marking::{EnclosingSymbol, Marking, MarkingPosition, Script};
-use armtrace_core::text::{collate, matches};
+use armtrace_core::text::{collate, fold};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
@@ -162,45 +162,46 @@ pub(crate) struct FoundItem {
 
 /// Everything stored in an items row, as text.
 #[derive(Clone, Debug)]
-struct ItemRow {
-    id: String,
-    investigation_id: String,
-    investigation: String,
-    reference: String,
-    description: Option<String>,
-    identification_id: Option<String>,
-    lat: Option<f64>,
-    lon: Option<f64>,
-    precision_m: Option<i64>,
-    place_name: Option<String>,
-    country: Option<String>,
-    country_basis: Option<String>,
-    location_sensitive: bool,
-    date_text: Option<String>,
-    possessor: Option<String>,
-    acquisition_route: Option<String>,
-    acquisition_basis: Option<String>,
-    verification: String,
-    merged_into: Option<String>,
-    notes: Option<String>,
-    source: String,
-    created_at: String,
-    created_by: String,
-    updated_at: String,
-    updated_by: String,
-    model: Option<String>,
-    category: Option<String>,
-    made_in: Option<String>,
-    year_made: Option<String>,
-    version: String,
+pub(crate) struct ItemRow {
+    pub(crate) id: String,
+    pub(crate) investigation: String,
+    pub(crate) reference: String,
+    pub(crate) description: Option<String>,
+    pub(crate) identification_id: Option<String>,
+    pub(crate) lat: Option<f64>,
+    pub(crate) lon: Option<f64>,
+    pub(crate) precision_m: Option<i64>,
+    pub(crate) place_name: Option<String>,
+    pub(crate) country: Option<String>,
+    pub(crate) country_basis: Option<String>,
+    pub(crate) location_sensitive: bool,
+    pub(crate) date_text: Option<String>,
+    pub(crate) possessor: Option<String>,
+    pub(crate) acquisition_route: Option<String>,
+    pub(crate) acquisition_basis: Option<String>,
+    pub(crate) verification: String,
+    pub(crate) merged_into: Option<String>,
+    pub(crate) notes: Option<String>,
+    pub(crate) source: String,
+    pub(crate) created_at: String,
+    pub(crate) created_by: String,
+    pub(crate) updated_at: String,
+    pub(crate) updated_by: String,
+    pub(crate) model: Option<String>,
+    pub(crate) category: Option<String>,
+    pub(crate) made_in: Option<String>,
+    pub(crate) year_made: Option<String>,
+    pub(crate) version: String,
+    /// On a weapon's own row, how many sightings it has (itself included).
+    pub(crate) sightings: i64,
 }
 
-const ITEM_SELECT: &str = "SELECT i.id, i.investigation_id, v.name, i.ref, i.description, \
+pub(crate) const ITEM_SELECT: &str = "SELECT i.id, i.investigation_id, v.name, i.ref, i.description, \
     i.identification_id, i.lat, i.lon, i.precision_m, i.place_name, i.country, i.country_basis, \
     i.location_sensitive, i.date_text, i.possessor, i.acquisition_route, i.acquisition_basis, \
     i.verification, i.merged_into, i.notes, i.source, i.created_at, i.created_by, i.updated_at, \
     i.updated_by, d.model, d.category, d.country_of_manufacture, d.year_of_manufacture, \
-    i.content_sha256 \
+    i.content_sha256, i.sightings, i.sort_key \
     FROM items i JOIN investigations v ON v.id = i.investigation_id \
     LEFT JOIN identifications d ON d.id = i.identification_id";
 
@@ -210,7 +211,6 @@ macro_rules! item_row {
         let r = $r;
         ItemRow {
             id: r.try_get(0)?,
-            investigation_id: r.try_get(1)?,
             investigation: r.try_get(2)?,
             reference: r.try_get(3)?,
             description: r.try_get(4)?,
@@ -239,9 +239,11 @@ macro_rules! item_row {
             made_in: r.try_get(27)?,
             year_made: r.try_get(28)?,
             version: r.try_get::<Option<String>, _>(29)?.unwrap_or_default(),
+            sightings: r.try_get(30)?,
         }
     }};
 }
+pub(crate) use item_row;
 
 /// The first 12 digits of a version, as messages show it.
 fn short_version(v: &str) -> &str {
@@ -263,7 +265,7 @@ where
 }
 
 /// A marking row: position, script, text, transliteration, symbol, legibility.
-type MarkingRow = (
+pub(crate) type MarkingRow = (
     String,
     String,
     String,
@@ -272,7 +274,7 @@ type MarkingRow = (
     String,
 );
 
-fn marking_from_row(r: MarkingRow) -> Result<Marking, StoreError> {
+pub(crate) fn marking_from_row(r: MarkingRow) -> Result<Marking, StoreError> {
     let (position, script, text, transliteration, symbol, mask) = r;
     let mut m = Marking::with_mask(
         position
@@ -293,6 +295,7 @@ fn marking_from_row(r: MarkingRow) -> Result<Marking, StoreError> {
 /// The stored columns of an item's content, from a draft.
 fn item_cells(d: &ItemDraft) -> Vec<(&'static str, Cell)> {
     let place = d.place.as_ref();
+    let ident = d.identification.as_ref();
     vec![
         ("description", Cell::from(d.description.clone())),
         ("lat", Cell::from(place.and_then(|p| p.lat))),
@@ -324,7 +327,55 @@ fn item_cells(d: &ItemDraft) -> Vec<(&'static str, Cell)> {
             Cell::from(d.acquisition.as_ref().map(|a| a.basis.as_str().to_string())),
         ),
         ("notes", Cell::from(d.notes.clone())),
+        // What queries filter and group by, copied from the identification and folded.
+        (
+            "made_in",
+            Cell::from(ident.and_then(|i| i.country_of_manufacture.clone())),
+        ),
+        (
+            "model",
+            Cell::from(
+                ident
+                    .and_then(|i| i.model.as_ref())
+                    .map(|m| m.designation.clone()),
+            ),
+        ),
+        (
+            "category",
+            Cell::from(
+                ident
+                    .and_then(|i| i.model.as_ref())
+                    .and_then(|m| m.category.clone()),
+            ),
+        ),
+        (
+            "year_made",
+            Cell::from(
+                ident
+                    .and_then(|i| i.year_of_manufacture)
+                    .map(|d| i64::from(d.earliest().0)),
+            ),
+        ),
+        (
+            "model_fold",
+            Cell::from(
+                ident
+                    .and_then(|i| i.model.as_ref())
+                    .map(|m| fold(&m.designation)),
+            ),
+        ),
+        (
+            "place_fold",
+            Cell::from(place.and_then(|p| p.name.as_deref()).map(fold)),
+        ),
     ]
+}
+
+/// The listing order of an item: its folded reference, its reference and its id, joined by
+/// U+0001 (which no part holds), so that comparing keys byte by byte is comparing the three in
+/// turn — the order [`collate`] gives references, on both backends.
+pub(crate) fn sort_key(reference: &str, id: &str) -> String {
+    format!("{}\u{1}{reference}\u{1}{id}", fold(reference))
 }
 
 /// The content hash of an item as stored under `reference`: a record imported later with the
@@ -367,18 +418,21 @@ fn summary_json(s: &ItemSummary) -> serde_json::Value {
     serde_json::to_value(&public).unwrap_or_default()
 }
 
-/// Writes that need the generic transaction: inserting an item's markings and identification.
-async fn insert_markings<DB>(
-    tx: &mut sqlx::Transaction<'_, DB>,
-    item_id: &str,
-    markings: &[Marking],
-) -> Result<(), StoreError>
-where
-    DB: BindValues,
-    for<'c> &'c mut <DB as sqlx::Database>::Connection: sqlx::Executor<'c, Database = DB>,
-    <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
-{
-    let rows = markings
+/// The columns of a marking row.
+const MARKING_COLUMNS: &[&str] = &[
+    "item_id",
+    "n",
+    "position",
+    "script",
+    "text",
+    "transliteration",
+    "symbol",
+    "legibility",
+];
+
+/// The rows of an item's markings, numbered from 1.
+fn marking_cells(item_id: &str, markings: &[Marking]) -> Vec<Vec<Cell>> {
+    markings
         .iter()
         .enumerate()
         .map(|(n, m)| {
@@ -393,21 +447,65 @@ where
                 Cell::from(m.mask()),
             ]
         })
-        .collect();
+        .collect()
+}
+
+/// The columns of an identification row.
+const IDENTIFICATION_COLUMNS: &[&str] = &[
+    "id",
+    "item_id",
+    "model_id",
+    "model",
+    "category",
+    "country_of_manufacture",
+    "year_of_manufacture",
+    "basis",
+    "by_name",
+    "at",
+    "origin",
+    "notes",
+];
+
+/// An analyst's identification of an item, as a row.
+fn identification_cells(
+    by: &Identity,
+    item_id: &str,
+    i: &IdentificationDraft,
+    id: &str,
+    at: &str,
+) -> Vec<Cell> {
+    vec![
+        Cell::from(id),
+        Cell::from(item_id),
+        Cell::from(i.model.as_ref().map(|m| m.id.to_string())),
+        Cell::from(i.model.as_ref().map(|m| m.designation.clone())),
+        Cell::from(i.model.as_ref().and_then(|m| m.category.clone())),
+        Cell::from(i.country_of_manufacture.clone()),
+        Cell::from(i.year_of_manufacture.map(|y| y.to_string())),
+        Cell::from(i.basis.as_str()),
+        Cell::from(by.name()),
+        Cell::from(at),
+        Cell::from("analyst_decision"),
+        Cell::from(i.notes.clone()),
+    ]
+}
+
+/// Writes that need the generic transaction: inserting an item's markings and identification.
+async fn insert_markings<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    item_id: &str,
+    markings: &[Marking],
+) -> Result<(), StoreError>
+where
+    DB: BindValues,
+    for<'c> &'c mut <DB as sqlx::Database>::Connection: sqlx::Executor<'c, Database = DB>,
+    <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+{
     insert_rows(
         tx,
         "markings",
-        &[
-            "item_id",
-            "n",
-            "position",
-            "script",
-            "text",
-            "transliteration",
-            "symbol",
-            "legibility",
-        ],
-        rows,
+        MARKING_COLUMNS,
+        marking_cells(item_id, markings),
         OnConflict::Fail,
     )
     .await?;
@@ -429,38 +527,41 @@ where
     insert_rows(
         tx,
         "identifications",
-        &[
-            "id",
-            "item_id",
-            "model_id",
-            "model",
-            "category",
-            "country_of_manufacture",
-            "year_of_manufacture",
-            "basis",
-            "by_name",
-            "at",
-            "origin",
-            "notes",
-        ],
-        vec![vec![
-            Cell::from(id.as_str()),
-            Cell::from(item_id),
-            Cell::from(i.model.as_ref().map(|m| m.id.to_string())),
-            Cell::from(i.model.as_ref().map(|m| m.designation.clone())),
-            Cell::from(i.model.as_ref().and_then(|m| m.category.clone())),
-            Cell::from(i.country_of_manufacture.clone()),
-            Cell::from(i.year_of_manufacture.map(|y| y.to_string())),
-            Cell::from(i.basis.as_str()),
-            Cell::from(by.name()),
-            Cell::from(now()),
-            Cell::from("analyst_decision"),
-            Cell::from(i.notes.clone()),
-        ]],
+        IDENTIFICATION_COLUMNS,
+        vec![identification_cells(by, item_id, i, &id, &now())],
         OnConflict::Fail,
     )
     .await?;
     Ok(id)
+}
+
+/// Brings a weapon's copies up to date after its status or its sightings changed: every
+/// sighting carries the weapon's status, and the weapon its count of sightings.
+pub(crate) async fn refresh_weapon<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    weapon_id: &str,
+) -> Result<(), StoreError>
+where
+    for<'c> &'c mut <DB as sqlx::Database>::Connection: sqlx::Executor<'c, Database = DB>,
+    DB: sqlx::Database,
+    for<'q> <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query(
+        "UPDATE items SET w_status = (SELECT r.verification FROM items r WHERE r.id = $1) \
+         WHERE weapon_id = $1",
+    )
+    .bind(weapon_id.to_string())
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE items SET sightings = (SELECT COUNT(*) FROM items s WHERE s.weapon_id = $1) \
+         WHERE id = $1",
+    )
+    .bind(weapon_id.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 pub(crate) async fn add_author<DB>(
@@ -510,6 +611,9 @@ where
         "ref",
         "verification",
         "identification_id",
+        "weapon_id",
+        "w_status",
+        "sort_key",
     ];
     for (n, (reference, d, content)) in drafts.iter().enumerate() {
         let id = Id::new_random().to_string();
@@ -535,6 +639,9 @@ where
             Cell::from(reference.as_str()),
             Cell::from(VerificationStatus::Unverified.as_str()),
             Cell::from(ident.clone()),
+            Cell::from(id.as_str()),
+            Cell::from(VerificationStatus::Unverified.as_str()),
+            Cell::from(sort_key(reference, &id)),
         ];
         row.extend(cells.into_iter().map(|(_, v)| v));
         row.extend([
@@ -549,12 +656,32 @@ where
         ids.push((id, ident));
     }
     insert_rows(tx, "items", &columns, rows, OnConflict::Fail).await?;
+    // Markings and identifications of every item in two batched inserts, not two per item.
+    let mut marking_rows = Vec::new();
+    let mut identification_rows = Vec::new();
+    let at = now();
     for ((id, ident), (_, d, _)) in ids.iter().zip(drafts) {
-        insert_markings(tx, id, &d.markings).await?;
+        marking_rows.extend(marking_cells(id, &d.markings));
         if let (Some(i), Some(ident)) = (&d.identification, ident) {
-            insert_identification(tx, by, id, i, ident.clone()).await?;
+            identification_rows.push(identification_cells(by, id, i, ident, &at));
         }
     }
+    insert_rows(
+        tx,
+        "markings",
+        MARKING_COLUMNS,
+        marking_rows,
+        OnConflict::Fail,
+    )
+    .await?;
+    insert_rows(
+        tx,
+        "identifications",
+        IDENTIFICATION_COLUMNS,
+        identification_rows,
+        OnConflict::Fail,
+    )
+    .await?;
     let ids: Vec<String> = ids.into_iter().map(|(id, _)| id).collect();
     add_author(tx, &ids, by).await?;
     Ok(ids)
@@ -782,7 +909,7 @@ macro_rules! detail_in {
             marks.into_iter().map(marking_from_row).collect::<Result<_, _>>()?,
         );
         let by_id: HashMap<&str, &ItemRow> = rows.iter().map(|r| (r.id.as_str(), r)).collect();
-        let mut s = summary(&row, &markings, &by_id, Tier::Confidential)?;
+        let mut s = summary(&row, &markings, &by_id)?;
         // A sighting names the weapon it was merged into by its reference, as listings do.
         if let Some(root) = &row.merged_into {
             let reference: Option<String> = sqlx::query_scalar("SELECT ref FROM items WHERE id = $1")
@@ -1035,6 +1162,9 @@ impl Store {
             q.bind(&reference).bind(status.as_str()).bind(now()).bind(by.name())
                 .bind(content_of(&reference, draft)).bind(&item.id)
                 .execute(&mut *tx).await?;
+            sqlx::query("UPDATE items SET sort_key = $1 WHERE id = $2")
+                .bind(sort_key(&reference, &item.id)).bind(&item.id).execute(&mut *tx).await?;
+            refresh_weapon(&mut tx, item.merged_into.as_deref().unwrap_or(&item.id)).await?;
             sqlx::query("DELETE FROM markings WHERE item_id = $1").bind(&item.id).execute(&mut *tx).await?;
             insert_markings(&mut tx, &item.id, &draft.markings).await?;
             let current = before.identifications.iter().find(|i| i.current);
@@ -1108,7 +1238,7 @@ impl Store {
                 let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, ref FROM items WHERE merged_into = $1 OR id = $1")
                     .bind(&other.id).fetch_all(&mut *tx).await?;
                 for (id, reference) in &rows {
-                    sqlx::query("UPDATE items SET merged_into = $1, updated_at = $2, updated_by = $3 WHERE id = $4")
+                    sqlx::query("UPDATE items SET merged_into = $1, weapon_id = $1, sightings = 1, updated_at = $2, updated_by = $3 WHERE id = $4")
                         .bind(&target.id).bind(now()).bind(by.name()).bind(id).execute(&mut *tx).await?;
                     moved.push(json!({
                         "id": id,
@@ -1121,6 +1251,7 @@ impl Store {
             // Saying two sightings are one weapon is a claim about the weapon: its maker is one
             // of its authors, and may not verify it.
             add_author(&mut tx, std::slice::from_ref(&target.id), by).await?;
+            refresh_weapon(&mut tx, &target.id).await?;
             let mut c = change(by, "item.merge", "documented_item", Some(target.id.clone()), None,
                 Some(json!({"into": target.reference, "moved": moved})));
             c.investigation = Some(target.investigation_id.clone());
@@ -1144,8 +1275,10 @@ impl Store {
             let Some(from) = item.merged_into.clone() else {
                 return Err(Error::new(Code::ConflictState, format!("{} is not merged into another item", item.reference)).into());
             };
-            sqlx::query("UPDATE items SET merged_into = NULL, updated_at = $1, updated_by = $2 WHERE id = $3")
+            sqlx::query("UPDATE items SET merged_into = NULL, weapon_id = id, updated_at = $1, updated_by = $2 WHERE id = $3")
                 .bind(now()).bind(by.name()).bind(&item.id).execute(&mut *tx).await?;
+            refresh_weapon(&mut tx, &item.id).await?;
+            refresh_weapon(&mut tx, &from).await?;
             let mut c = change(by, "item.unmerge", "documented_item", Some(item.id.clone()),
                 Some(json!({"merged_into": from})), Some(json!({"merged_into": null})));
             c.investigation = Some(item.investigation_id.clone());
@@ -1174,6 +1307,7 @@ impl Store {
             check_review(&authors, by.name(), from, to, reason)?;
             sqlx::query("UPDATE items SET verification = $1 WHERE id = $2")
                 .bind(to.as_str()).bind(&item.id).execute(&mut *tx).await?;
+            refresh_weapon(&mut tx, item.merged_into.as_deref().unwrap_or(&item.id)).await?;
             let review = insert_review(&mut tx, &item.investigation_id, "documented_item", &item.id, from, to, reason.trim(), by.name()).await?;
             let mut c = change(by, "item.review", "documented_item", Some(item.id.clone()),
                 Some(json!({"verification": from})), Some(json!({"verification": to, "reason": reason.trim()})));
@@ -1184,73 +1318,27 @@ impl Store {
         })
     }
 
-    /// Items the reader may see, filtered; one row per distinct weapon unless `sightings`.
-    /// Sorted by investigation, then reference. In the public tier, sensitive coordinates are
-    /// rounded (see [`public_place`]).
+    /// Every item the reader may see that passes the filters, page after page (see
+    /// [`Store::items_page`]): one row per distinct weapon unless `sightings`, sorted by
+    /// investigation, then reference, in the reader's tier.
     pub async fn items(
         &self,
         by: &Identity,
         filter: &ItemFilter,
         tier: Option<Tier>,
     ) -> Result<(Tier, Vec<ItemSummary>), StoreError> {
-        let tier = self.tier_for(by, tier).await?;
-        let (rows, markings, links) = self
-            .item_rows(by, filter.investigation.as_deref(), None)
-            .await?;
-        let mut sightings: HashMap<&str, u64> = HashMap::new();
-        // Distinct evidence per weapon: one file linked to two sightings counts once.
-        let mut evidence: HashMap<&str, std::collections::HashSet<&str>> = HashMap::new();
-        let by_id: HashMap<&str, &ItemRow> = rows.iter().map(|r| (r.id.as_str(), r)).collect();
-        for r in &rows {
-            let root = r.merged_into.as_deref().unwrap_or(&r.id);
-            *sightings.entry(root).or_default() += 1;
-            let e = evidence.entry(root).or_default();
-            e.extend(links.get(&r.id).into_iter().flatten().map(String::as_str));
-        }
-        // A weapon is listed when any of its sightings matches (seen in Syria in one video and
-        // in Iraq in another: it was seen in both); its status is the weapon's own.
-        let mut summaries = Vec::with_capacity(rows.len());
-        let mut matching: std::collections::HashSet<&str> = std::collections::HashSet::new();
-        for r in &rows {
-            let s = summary(r, &markings, &by_id, tier)?;
-            let pass = keep(&s, r, filter);
-            if pass {
-                matching.insert(r.merged_into.as_deref().unwrap_or(&r.id));
+        let mut all = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self
+                .items_page(by, filter, tier, crate::MAX_PAGE, after.as_deref())
+                .await?;
+            all.extend(page.items);
+            match page.next {
+                Some(n) => after = Some(n),
+                None => return Ok((page.tier, all)),
             }
-            summaries.push((r, s, pass));
         }
-        let mut out = Vec::new();
-        for (r, s, pass) in summaries {
-            let listed = if filter.sightings {
-                pass && filter.status.is_none_or(|st| s.verification == st)
-            } else {
-                r.merged_into.is_none()
-                    && matching.contains(r.id.as_str())
-                    && filter.status.is_none_or(|st| s.verification == st)
-            };
-            if !listed {
-                continue;
-            }
-            let root = r.merged_into.as_deref().unwrap_or(&r.id);
-            out.push(ItemSummary {
-                sightings: if r.merged_into.is_some() {
-                    1
-                } else {
-                    sightings.get(root).copied().unwrap_or(1)
-                },
-                evidence: if r.merged_into.is_some() {
-                    links.get(&r.id).map_or(0, |l| l.len() as u64)
-                } else {
-                    evidence.get(root).map_or(0, |e| e.len() as u64)
-                },
-                ..s
-            });
-        }
-        out.sort_by(|a, b| {
-            collate(&a.investigation, &b.investigation)
-                .then_with(|| collate(&a.reference, &b.reference))
-        });
-        Ok((tier, out))
     }
 
     /// One item with everything about it.
@@ -1317,27 +1405,8 @@ impl Store {
             tx.commit().await?;
             d
         });
-        if tier == Tier::Public {
-            if let Some(place) = &detail.summary.place {
-                detail.summary.place = Some(public_place(place, detail.summary.location_sensitive));
-            }
-            // The public tier names no one on the team.
-            let withheld = || crate::evidence::WITHHELD.to_string();
-            detail.created_by = withheld();
-            detail.updated_by = withheld();
-            detail.authors = vec![withheld(); detail.authors.len().min(1)];
-            for i in &mut detail.identifications {
-                i.by = withheld();
-            }
-            for r in &mut detail.reviews {
-                let name = std::mem::replace(&mut r.by, withheld());
-                r.reason = r
-                    .reason
-                    .replace(&format!("edited by {name} after"), "edited after");
-            }
-        }
         detail.tier = tier;
-        Ok(detail)
+        Ok(crate::tier::in_tier(detail, tier))
     }
 
     /// The tier a reader gets: public unless they ask for confidential and may read it.
@@ -1349,75 +1418,6 @@ impl Store {
         let user = self.acting_user(by.name()).await?;
         export_tier(user.role, requested)
             .map_err(|e| Error::new(Code::AccessDenied, e).with_field("tier").into())
-    }
-
-    /// Item rows the reader may see (optionally of one investigation, or one item and its
-    /// sightings), with their markings and evidence link counts.
-    async fn item_rows(
-        &self,
-        by: &Identity,
-        investigation: Option<&str>,
-        only: Option<&str>,
-    ) -> Result<
-        (
-            Vec<ItemRow>,
-            HashMap<String, Vec<Marking>>,
-            HashMap<String, Vec<String>>,
-        ),
-        StoreError,
-    > {
-        let visible = self
-            .visible_investigations(by, Action::Read, Resource::DocumentedItem)
-            .await?;
-        let (rows, marks, links) = with_pool!(self, p => {
-            let sql = format!(
-                "{ITEM_SELECT} WHERE (v.name = $1 OR $1 = '') AND (i.id = $2 OR i.merged_into = $2 OR $2 = '')"
-            );
-            let raw = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(investigation.unwrap_or(""))
-                .bind(only.unwrap_or(""))
-                .fetch_all(p)
-                .await?;
-            let mut rows = Vec::with_capacity(raw.len());
-            for r in &raw {
-                rows.push(item_row!(r));
-            }
-            let raw = sqlx::query(
-                "SELECT item_id, position, script, text, transliteration, symbol, legibility FROM markings ORDER BY item_id, n",
-            )
-            .fetch_all(p)
-            .await?;
-            let mut marks: Vec<(String, MarkingRow)> = Vec::with_capacity(raw.len());
-            for r in &raw {
-                marks.push((
-                    r.try_get(0)?,
-                    (r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?),
-                ));
-            }
-            let links: Vec<(String, String)> = sqlx::query_as(
-                "SELECT DISTINCT item_id, evidence_id FROM evidence_links",
-            )
-            .fetch_all(p)
-            .await?;
-            (rows, marks, links)
-        });
-        let rows: Vec<ItemRow> = rows
-            .into_iter()
-            .filter(|r| {
-                visible
-                    .as_ref()
-                    .is_none_or(|v| v.contains(&r.investigation_id))
-            })
-            .collect();
-        let mut markings: HashMap<String, Vec<Marking>> = HashMap::new();
-        for (item, m) in marks {
-            markings.entry(item).or_default().push(marking_from_row(m)?);
-        }
-        let mut by_item: HashMap<String, Vec<String>> = HashMap::new();
-        for (item, evidence) in links {
-            by_item.entry(item).or_default().push(evidence);
-        }
-        Ok((rows, markings, by_item))
     }
 }
 
@@ -1558,7 +1558,6 @@ fn summary(
     r: &ItemRow,
     markings: &HashMap<String, Vec<Marking>>,
     by_id: &HashMap<&str, &ItemRow>,
-    tier: Tier,
 ) -> Result<ItemSummary, StoreError> {
     let place = (r.lat.is_some() || r.place_name.is_some() || r.country.is_some()).then(|| Place {
         lat: r.lat,
@@ -1567,10 +1566,7 @@ fn summary(
         name: r.place_name.clone(),
         country: r.country.clone(),
     });
-    let place = match (place, tier) {
-        (Some(p), Tier::Public) => Some(public_place(&p, r.location_sensitive)),
-        (p, _) => p,
-    };
+    // The confidential form: readers get it through `tier::in_tier`.
     let acquisition = match (&r.acquisition_route, &r.acquisition_basis) {
         (Some(route), Some(basis)) => Some(Acquisition {
             route: route.parse().map_err(|e| invalid("acquisition", e))?,
@@ -1611,28 +1607,10 @@ fn summary(
     })
 }
 
-/// Whether a sighting passes the filter (all but the status, which is the weapon's).
-fn keep(s: &ItemSummary, r: &ItemRow, f: &ItemFilter) -> bool {
-    let eq = |a: &Option<String>, b: &Option<String>| b.is_none() || a == b;
-    eq(&s.made_in, &f.made_in)
-        && f.possessor
-            .as_ref()
-            .is_none_or(|p| s.possessor.as_ref() == Some(p))
-        && f.model
-            .as_deref()
-            .is_none_or(|m| s.model.as_deref().is_some_and(|x| matches(x, m)))
-        && f.category.as_deref().is_none_or(|c| {
-            s.category
-                .as_deref()
-                .is_some_and(|x| x == c || x.starts_with(&format!("{c}.")))
-        })
-        && eq(&r.country, &f.country)
-        && f.place
-            .as_deref()
-            .is_none_or(|p| r.place_name.as_deref().is_some_and(|x| matches(x, p)))
-        && f.from
-            .is_none_or(|from| s.date.is_some_and(|d| d.latest() >= from.earliest()))
-        && f.to
-            .is_none_or(|to| s.date.is_some_and(|d| d.earliest() <= to.latest()))
-        && f.status.is_none_or(|st| s.verification == st)
+/// A listing row in the confidential tier, without its sightings and evidence counts.
+pub(crate) fn summary_of(
+    r: &ItemRow,
+    markings: &HashMap<String, Vec<Marking>>,
+) -> Result<ItemSummary, StoreError> {
+    summary(r, markings, &HashMap::new())
 }

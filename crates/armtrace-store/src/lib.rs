@@ -18,6 +18,7 @@ mod clock;
 mod error;
 mod evidence;
 mod identity;
+mod item_queries;
 mod items;
 mod key;
 mod location;
@@ -25,12 +26,14 @@ mod open;
 mod reference;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod tier;
 mod transfer_queries;
 mod transfers;
 
 pub use error::StoreError;
 pub use evidence::{AddedEvidence, EvidenceFilter, EvidenceRecord, NewEvidence};
 pub use identity::Bootstrap;
+pub use item_queries::{ItemCount, ItemCounts, ItemGroup, ItemPage, MAX_PAGE};
 pub use items::{
     IdentificationRecord, ItemDetail, ItemEvidence, ItemFilter, ItemImportReport, ItemSummary,
     Review,

@@ -19,7 +19,7 @@ pub(crate) static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sql
 pub(crate) static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// The schema version this build of armtrace writes (the highest migration).
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// How long to wait for PostgreSQL before saying it is unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -73,7 +73,9 @@ impl Store {
             Backend::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
         // Migration 6 moved transfers to segments; their rows are encoded in Rust.
-        self.convert_legacy_transfers().await
+        self.convert_legacy_transfers().await?;
+        // Migration 9's folded columns are armtrace's own folding.
+        crate::item_queries::fill_item_keys(self).await
     }
 
     /// The highest migration applied, or `None` for a database armtrace never initialised.

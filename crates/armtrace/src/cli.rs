@@ -474,6 +474,9 @@ pub enum ItemsCommand {
     },
     /// List items: one row per distinct weapon (merged sightings count once).
     List(ItemListArgs),
+    /// Count distinct weapons by country of manufacture, model, category, possessor,
+    /// acquisition route, decade of manufacture, country or year seen, or status.
+    Count(ItemCountArgs),
     /// Import items from armtrace's native CSV or JSONL item format (see the README).
     Import {
         files: Vec<std::path::PathBuf>,
@@ -519,11 +522,32 @@ pub struct TierArg {
 
 #[derive(Debug, Args)]
 pub struct ItemListArgs {
+    #[command(flatten)]
+    pub filter: ItemFilterArgs,
+    /// One row per sighting instead of per distinct weapon.
+    #[arg(long)]
+    pub sightings: bool,
+    /// At most N items (a page, up to 1000); the listing ends with the cursor of the next page.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+    /// Start after the page that gave this cursor (the `next` of `--format json`).
+    #[arg(long, value_name = "CURSOR")]
+    pub after: Option<String>,
+    #[command(flatten)]
+    pub tier: TierArg,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+/// Which items a listing or a count covers.
+#[derive(Debug, Args)]
+pub struct ItemFilterArgs {
     #[arg(long, value_name = "NAME")]
     pub investigation: Option<String>,
     /// Country of manufacture.
     #[arg(long, value_name = "COUNTRY")]
     pub made_in: Option<String>,
+    /// Who held it: a country, an actor (`Islamic State`) or `unknown`.
     #[arg(long, value_name = "PARTY")]
     pub possessor: Option<String>,
     /// Text in the model's designation.
@@ -544,14 +568,20 @@ pub struct ItemListArgs {
     /// Seen on or before.
     #[arg(long, value_name = "DATE")]
     pub to: Option<String>,
-    /// unverified, verified, disputed, rejected.
+    /// unverified, verified, disputed, rejected (the weapon's own status).
     #[arg(long)]
     pub status: Option<String>,
-    /// One row per sighting instead of per distinct weapon.
-    #[arg(long)]
-    pub sightings: bool,
+}
+
+/// `items count`.
+#[derive(Debug, Args)]
+pub struct ItemCountArgs {
+    /// What to count distinct weapons by: made_in, model, category, possessor, route,
+    /// route_basis, decade, country, year_seen, status, investigation.
+    #[arg(long, value_name = "GROUP")]
+    pub by: String,
     #[command(flatten)]
-    pub tier: TierArg,
+    pub filter: ItemFilterArgs,
     #[command(flatten)]
     pub format: FormatArg,
 }

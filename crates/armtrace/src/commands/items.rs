@@ -3,7 +3,7 @@
 //! and renders the answer.
 
 use super::Ctx;
-use crate::cli::{Format, ItemArgs, ItemListArgs, ItemsCommand};
+use crate::cli::{Format, ItemArgs, ItemCountArgs, ItemFilterArgs, ItemListArgs, ItemsCommand};
 use crate::output::{Listing, print};
 use armtrace_app::items::{ItemEdit, ItemFields, ItemQuery, MarkingFields, marking_arg, tier};
 use armtrace_core::item::CountryBasis;
@@ -122,6 +122,7 @@ async fn run_on(
             show(&detail, format.format)?;
         }
         ItemsCommand::List(args) => list(app, by, args).await?,
+        ItemsCommand::Count(args) => count(app, by, args).await?,
         ItemsCommand::Import {
             files,
             investigation,
@@ -245,18 +246,11 @@ async fn list(
     a: ItemListArgs,
 ) -> anyhow::Result<()> {
     let query = ItemQuery {
-        investigation: a.investigation,
-        made_in: a.made_in,
-        possessor: a.possessor,
-        model: a.model,
-        category: a.category,
-        country: a.country,
-        place: a.place,
-        from: a.from,
-        to: a.to,
-        status: a.status,
         sightings: a.sightings,
         tier: a.tier.tier,
+        limit: a.limit,
+        after: a.after,
+        ..query_of(a.filter)
     };
     let answer = app.items(by, &query).await?;
     let items = &answer.items;
@@ -279,6 +273,53 @@ async fn list(
         )
     });
     listing.notes.push(answer.tier.notice().to_string());
+    if let Some(next) = &answer.next {
+        listing
+            .notes
+            .push(format!("More: the next page is --after {next}"));
+    }
+    print(&listing, a.format.format)
+}
+
+fn query_of(f: ItemFilterArgs) -> ItemQuery {
+    ItemQuery {
+        investigation: f.investigation,
+        made_in: f.made_in,
+        possessor: f.possessor,
+        model: f.model,
+        category: f.category,
+        country: f.country,
+        place: f.place,
+        from: f.from,
+        to: f.to,
+        status: f.status,
+        ..ItemQuery::default()
+    }
+}
+
+async fn count(
+    app: &armtrace_app::App,
+    by: &armtrace_app::Identity,
+    a: ItemCountArgs,
+) -> anyhow::Result<()> {
+    let counts = app.item_counts(by, &query_of(a.filter), &a.by).await?;
+    let mut listing = Listing::new(vec![counts.by.as_str(), "weapons"], &counts.groups)?;
+    listing.json = serde_json::to_value(&counts)?;
+    listing.rows = counts
+        .groups
+        .iter()
+        .map(|g| {
+            vec![
+                g.key.clone().unwrap_or_else(|| "(not recorded)".into()),
+                g.weapons.to_string(),
+            ]
+        })
+        .collect();
+    listing.notes.push(format!(
+        "{} distinct weapons in all; a weapon seen under two {}s counts under each, and once in all.",
+        counts.total,
+        a.by.replace('_', " ")
+    ));
     print(&listing, a.format.format)
 }
 
