@@ -10,6 +10,7 @@
 
 mod evidence;
 mod geo;
+mod items;
 mod parse;
 mod phash;
 mod register;
@@ -42,6 +43,10 @@ const HELP: &str = "usage: armtrace-bench <benchmark>
   phash [N]          near-duplicate search over N synthetic random 64-bit perceptual hashes
                      (default 1000000): build time, then p50/p95 per query at thresholds 8, 10
                      and 12 bits for the multi-index HashIndex against a linear scan and a BK-tree
+  items [N]          N SYNTHETIC documented weapons (default 1000000; 3 markings each, a link to
+                     evidence for every fifth) on SQLite and PostgreSQL: first page of items list
+                     with two filters and counts by group with one filter (p50/p95), against the
+                     listing before item queries moved into SQL (read all, filter in Rust)
   evidence [N] [DIR] inspect + put N synthetic 12 MP phone JPEGs (default 1000, ~4 GB of disk)
                      into a fresh evidence folder on all cores, against `sha256sum` of the same
                      files; then verify. DIR keeps the files (default: a temporary directory).";
@@ -73,6 +78,7 @@ fn main() -> anyhow::Result<()> {
                 args.get(2).map(std::path::PathBuf::from),
             ),
             Some("phash") => phash::run(count(args.get(1), 1_000_000)),
+            Some("items") => items::run(count(args.get(1), 1_000_000) as u64).await,
             Some("evidence") => {
                 evidence::run(
                     count(args.get(1), 1_000),

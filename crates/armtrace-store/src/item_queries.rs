@@ -618,6 +618,16 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Refreshes the query planner's statistics of the item tables (after a large import).
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        with_pool!(self, p => {
+            sqlx::query("ANALYZE").execute(p).await?;
+        });
+        Ok(())
+    }
+}
+
 /// Fills in the folded columns of migration 9 for items written before it (the folding is
 /// armtrace's own, not the database's), a chunk at a time.
 pub(crate) async fn fill_item_keys(store: &Store) -> Result<(), StoreError> {

@@ -1554,7 +1554,7 @@ where
 }
 
 /// A listing row from a stored item, in `tier`.
-fn summary(
+pub(crate) fn summary(
     r: &ItemRow,
     markings: &HashMap<String, Vec<Marking>>,
     by_id: &HashMap<&str, &ItemRow>,

@@ -21,6 +21,8 @@ mod identity;
 mod item_queries;
 mod items;
 mod key;
+#[cfg(feature = "testing")]
+mod legacy_items;
 mod location;
 mod open;
 mod reference;

@@ -332,6 +332,16 @@ async fn pages_filters_and_counts_answer_what_the_oracle_computes() {
                 }
                 assert_eq!(got, want, "{b}: {} in pages of {size}", case.name);
             }
+            // The listing before item queries moved into SQL answers the same (the benchmark
+            // compares the two).
+            let legacy: Vec<(String, String)> = store
+                .legacy_items(&ina, &case.filter)
+                .await
+                .unwrap_or_else(|e| panic!("{b}: {e}"))
+                .iter()
+                .map(|s| (s.investigation.clone(), s.reference.clone()))
+                .collect();
+            assert_eq!(legacy, want, "{b}: {} the old way", case.name);
             // Counts of distinct weapons by country of manufacture and by country seen.
             for (group, key) in [
                 (
