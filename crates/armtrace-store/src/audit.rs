@@ -443,6 +443,7 @@ impl Store {
                 Problem {
                     seq: None,
                     kind: ProblemKind::WrongKey,
+                    record: None,
                     reason: format!(
                         "the database names audit key {}… but the key file holds {}…: either this is another database's key file, or someone replaced the key recorded in the database",
                         k.chars().take(16).collect::<String>(),
@@ -455,6 +456,7 @@ impl Store {
                 Problem {
                     seq: None,
                     kind: ProblemKind::WrongKey,
+                    record: None,
                     reason: "the database records no audit key although it has audit entries: it was removed".into(),
                 },
             ),
