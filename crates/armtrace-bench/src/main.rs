@@ -22,7 +22,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use armtrace_core::access::Identity;
 use armtrace_core::audit::AuditSigner;
 use armtrace_store::testing::TestDb;
-use armtrace_store::{OpenMode, Store};
+use armtrace_store::{AuditKey, OpenMode, Store};
 use std::time::{Duration, Instant};
 
 const HELP: &str = "usage: armtrace-bench <benchmark>
@@ -101,9 +101,11 @@ pub(crate) fn analyst() -> Identity {
 
 /// A fresh store with reference data, acting as `bench`.
 pub(crate) async fn fresh_store(db: &TestDb) -> anyhow::Result<Store> {
-    let s = Store::open(&db.location, OpenMode::CreateOrMigrate).await?;
-    s.bootstrap("bench", &AuditSigner::from_secret([9; 32]))
-        .await?;
+    let key = AuditSigner::from_secret([9; 32]);
+    let s = Store::open(&db.location, OpenMode::CreateOrMigrate)
+        .await?
+        .with_signer(AuditKey::new(key.clone(), None));
+    s.bootstrap("bench", &key).await?;
     s.load_reference(&armtrace_refdata::load()?, &analyst())
         .await?;
     Ok(s)

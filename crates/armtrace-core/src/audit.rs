@@ -269,7 +269,8 @@ pub struct Verification {
     pub outside_head: Option<i64>,
     /// Records compared with the log (a deep verification), when that was done.
     pub records_checked: Option<u64>,
-    /// Sorted: the first problem names the first bad entry.
+    /// Sorted: problems with the chain first, each by entry, so the first problem names the
+    /// first bad entry (or, when the chain is sound, the first record that differs).
     pub problems: Vec<Problem>,
     /// Problems an admin's signed decision accepted (see [`Acceptance`]).
     pub accepted: Vec<Problem>,
@@ -555,7 +556,15 @@ impl Verifier {
                         *k == p.kind && *s == p.seq && p.seq.is_none_or(|ps| ps < *at)
                     })
             });
-        problems.sort_by(|a, b| (a.seq, a.kind, &a.record).cmp(&(b.seq, b.kind, &b.record)));
+        // Problems with the chain first (they explain the records'), each by entry.
+        problems.sort_by(|a, b| {
+            (a.record.is_some(), a.seq, a.kind, &a.record).cmp(&(
+                b.record.is_some(),
+                b.seq,
+                b.kind,
+                &b.record,
+            ))
+        });
         problems.dedup();
         accepted.sort_by_key(|p| (p.seq, p.kind));
         accepted.dedup();

@@ -26,12 +26,19 @@ async fn scenario(db: &TestDb) -> String {
         Err(e) if [Code::DbNotInitialised, Code::DbMissing].contains(&e.code()) => {}
         other => panic!("{b}: an empty database is not initialised, got {other:?}"),
     }
-    let store = open(db, OpenMode::CreateOrMigrate).await;
+    let key = armtrace_core::audit::AuditSigner::from_secret([5; 32]);
+    let store = open(db, OpenMode::CreateOrMigrate)
+        .await
+        .with_signer(armtrace_store::AuditKey::new(key.clone(), None));
     assert_eq!(
         store.applied_version().await.ok().flatten(),
         Some(SCHEMA_VERSION),
         "{b}"
     );
+    store
+        .bootstrap("owner", &key)
+        .await
+        .unwrap_or_else(|e| panic!("{b}: bootstrap: {e}"));
 
     let first = store
         .load_reference(&set, &Identity::System)

@@ -9,7 +9,7 @@ use crate::output::write_table;
 use armtrace_core::access::Identity;
 use armtrace_core::actor::Party;
 use armtrace_core::transfer::{SIPRI_COVERAGE, SIPRI_CREDIT, SIPRI_DERIVED};
-use armtrace_store::{Location, OpenMode, Period, ReleaseChoice, Store, YearBasis, load_key};
+use armtrace_store::{Location, OpenMode, Period, ReleaseChoice, Store, YearBasis};
 use std::io::Write;
 use std::path::Path;
 
@@ -27,6 +27,7 @@ pub async fn run(db: Option<&str>, who: &Who, format: Format) -> anyhow::Result<
     // The demo's audit key always lives beside it, and goes with it.
     let who = Who {
         audit_key: None,
+        audit_head: None,
         ..who.clone()
     };
     remove_previous_demo(&location, path).await?;
@@ -37,8 +38,6 @@ pub async fn run(db: Option<&str>, who: &Who, format: Format) -> anyhow::Result<
         .await?;
     super::import::shipped_subset(&store, &by).await?;
     field_demo(&store, &by).await?;
-    let key = load_key(&who.key_path(&location))?;
-    store.checkpoint(&by, &key).await?;
     let result = show(&store, &location, &by, format).await;
     store.close().await;
     result
@@ -229,7 +228,14 @@ async fn remove_previous_demo(location: &Location, path: &Path) -> anyhow::Resul
     if mark.is_none() {
         return Err(refuse().into());
     }
-    for suffix in ["", "-wal", "-shm", ".audit-key"] {
+    for suffix in [
+        "",
+        "-wal",
+        "-shm",
+        ".audit-key",
+        ".audit-head",
+        ".audit-head.lock",
+    ] {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);
         match std::fs::remove_file(&p) {

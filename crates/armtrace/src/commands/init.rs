@@ -6,7 +6,8 @@ use crate::cli::Format;
 use anyhow::Context;
 use armtrace_core::access::{Identity, User, validate_user_name};
 use armtrace_store::{
-    LoadReport, Location, OpenMode, SCHEMA_VERSION, Store, StoreError, load_key, load_or_create_key,
+    AuditKey, LoadReport, Location, OpenMode, SCHEMA_VERSION, Store, StoreError, load_key,
+    load_or_create_key,
 };
 use std::io::Write;
 use std::path::PathBuf;
@@ -102,7 +103,8 @@ pub async fn run(location: &Location, who: &Who, format: Format) -> anyhow::Resu
 }
 
 /// Opens (creating or migrating) the database, bootstraps its owner and audit key, loads the
-/// reference data as the acting user, and signs a checkpoint.
+/// reference data as the acting user (each write signs its own checkpoint), and, for a log older
+/// than record digests, records a baseline of every record.
 pub async fn init(location: &Location, who: &Who) -> anyhow::Result<(Store, Initialised)> {
     let set = armtrace_refdata::load().context("the shipped reference data is damaged")?;
     let store = Store::open(location, OpenMode::CreateOrMigrate)
@@ -116,6 +118,7 @@ pub async fn init(location: &Location, who: &Who) -> anyhow::Result<(Store, Init
         load_or_create_key(&key_path)?
     };
     let acting = who.acting.clone().unwrap_or_else(default_owner);
+    let store = store.with_signer(AuditKey::new(key.clone(), Some(who.head_path(location))));
     let boot = store.bootstrap(&acting, &key).await?;
     let by = Identity::User(acting.clone());
     let report = store.load_reference(&set, &by).await.map_err(|e| match e {
@@ -124,7 +127,7 @@ pub async fn init(location: &Location, who: &Who) -> anyhow::Result<(Store, Init
         ),
         e => e.into(),
     })?;
-    store.checkpoint(&by, &key).await?;
+    store.record_baseline(&by).await?;
     Ok((
         store,
         Initialised {

@@ -1,6 +1,6 @@
 //! One module per command. Each validates its arguments (stage two), calls the store and the
-//! domain, and renders the result. Writes go through [`Writer`]: a named, active user, the
-//! database's audit key, and a signed checkpoint when the command ends.
+//! domain, and renders the result. Writes go through [`Writer`]: a named, active user and a store
+//! holding the database's audit key (every write signs its own checkpoint with it, in the store).
 
 mod audit;
 mod demo;
@@ -16,8 +16,7 @@ use crate::UserError;
 use crate::cli::{Cli, Command, DEFAULT_DB, ImportCommand, TransfersCommand};
 use anyhow::Context;
 use armtrace_core::access::Identity;
-use armtrace_core::audit::{AuditSigner, Checkpoint};
-use armtrace_store::{Location, OpenMode, Store, default_key_path, load_key};
+use armtrace_store::{AuditKey, Location, OpenMode, Store, default_head_path, default_key_path};
 use std::path::PathBuf;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -68,6 +67,8 @@ pub struct Who {
     pub acting: Option<String>,
     /// --audit-key, else $ARMTRACE_AUDIT_KEY.
     pub audit_key: Option<PathBuf>,
+    /// --audit-head, else $ARMTRACE_AUDIT_HEAD.
+    pub audit_head: Option<PathBuf>,
 }
 
 impl Who {
@@ -79,6 +80,10 @@ impl Who {
                 .audit_key
                 .clone()
                 .or_else(|| env("ARMTRACE_AUDIT_KEY").map(PathBuf::from)),
+            audit_head: cli
+                .audit_head
+                .clone()
+                .or_else(|| env("ARMTRACE_AUDIT_HEAD").map(PathBuf::from)),
         }
     }
 
@@ -99,14 +104,28 @@ impl Who {
             .clone()
             .unwrap_or_else(|| default_key_path(location))
     }
+
+    /// The file outside the database that keeps the head this machine signed last.
+    pub fn head_path(&self, location: &Location) -> PathBuf {
+        self.audit_head
+            .clone()
+            .unwrap_or_else(|| default_head_path(&self.key_path(location)))
+    }
+
+    /// The audit key of the database at `location`, with its outside head.
+    pub fn audit_key(&self, location: &Location) -> anyhow::Result<AuditKey> {
+        Ok(AuditKey::load(
+            &self.key_path(location),
+            Some(self.head_path(location)),
+        )?)
+    }
 }
 
-/// What a write command needs: the store, the acting user (checked to exist and be active) and
-/// the database's own audit key. [`Writer::finish`] signs a checkpoint over what was written.
+/// What a write command needs: the store, holding the database's own audit key (every write signs
+/// its checkpoint with it), and the acting user (checked to exist and be active).
 pub struct Writer {
     pub store: Store,
     pub by: Identity,
-    key: AuditSigner,
 }
 
 impl Writer {
@@ -117,20 +136,20 @@ impl Writer {
             .await
             .with_context(|| format!("opening {loc}"))?;
         store.acting_user(by.name()).await?;
-        let path = who.key_path(&loc);
-        let key = load_key(&path)?;
-        store.check_audit_key(&key, &path).await?;
-        Ok(Writer { store, by, key })
+        let key = who.audit_key(&loc)?;
+        store
+            .check_audit_key(key.signer(), &who.key_path(&loc))
+            .await?;
+        Ok(Writer {
+            store: store.with_signer(key),
+            by,
+        })
     }
 
-    /// Signs a checkpoint over the entries this command appended (`None`: nothing new), and
-    /// closes the store.
-    pub async fn finish(self) -> anyhow::Result<Option<Checkpoint>> {
-        let result = self.store.checkpoint(&self.by, &self.key).await;
+    /// Closes the store (each write signed its own checkpoint already).
+    pub async fn finish(self) -> anyhow::Result<()> {
         self.store.close().await;
-        result.context(
-            "the change was saved, but signing the audit checkpoint failed: run `armtrace audit checkpoint`",
-        )
+        Ok(())
     }
 }
 
