@@ -618,6 +618,7 @@ fn verify(
                 })).collect::<Vec<_>>(),
                 "unreadable": report.unreadable,
                 "bad_addresses": report.bad_addresses,
+                "not_files": report.not_files,
                 "orphans": report.orphans.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             }),
         )?;
@@ -651,6 +652,12 @@ fn verify(
         for (s, why) in &report.unreadable {
             writeln!(out, "UNREADABLE {s}: {why}")?;
         }
+        for (s, what) in &report.not_files {
+            writeln!(
+                out,
+                "NOT A FILE {s}: {what} (armtrace stores only regular files: it was tampered with)"
+            )?;
+        }
         for o in &report.orphans {
             writeln!(out, "not recorded in the database: {}", o.display())?;
         }
@@ -666,10 +673,11 @@ fn verify(
         Ok(())
     } else {
         Err(UserError(format!(
-            "the evidence folder is damaged: {} missing, {} changed, {} unreadable. Restore those files from a backup; their SHA-256 says which content belongs there",
+            "the evidence folder is damaged: {} missing, {} changed, {} unreadable, {} not regular files (tampered with). Restore those files from a backup; their SHA-256 says which content belongs there",
             report.missing.len(),
             report.changed.len(),
-            report.unreadable.len()
+            report.unreadable.len(),
+            report.not_files.len()
         ))
         .into())
     }
