@@ -8,6 +8,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // A benchmark's job is to print figures.
 
+mod audit;
 mod evidence;
 mod geo;
 mod parse;
@@ -44,7 +45,10 @@ const HELP: &str = "usage: armtrace-bench <benchmark>
                      and 12 bits for the multi-index HashIndex against a linear scan and a BK-tree
   evidence [N] [DIR] inspect + put N synthetic 12 MP phone JPEGs (default 1000, ~4 GB of disk)
                      into a fresh evidence folder on all cores, against `sha256sum` of the same
-                     files; then verify. DIR keeps the files (default: a temporary directory).";
+                     files; then verify. DIR keeps the files (default: a temporary directory).
+  audit [N]          audit verify --deep over N entries (default 1000000), one per documented item
+                     written by add_item (each signing its own checkpoint), against re-hashing the
+                     chain in the same run; time and peak memory";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -80,6 +84,7 @@ fn main() -> anyhow::Result<()> {
                 )
                 .await
             }
+            Some("audit") => audit::run(count(args.get(1), 1_000_000)).await,
             _ => {
                 println!("{HELP}");
                 Ok(())
