@@ -309,7 +309,7 @@ async fn commit_with<DB: WriteTx + RecordTx>(
     let head = DB::head(&mut tx).await?;
     let outside = key.read_head()?;
     if !accepting {
-        check_signed_head(&mut tx, &key, head.as_ref(), &entries).await?;
+        check_signed_head(&mut tx, key, head.as_ref(), &entries).await?;
         if let Some(out) = &outside
             && out.public_key == key.public_key_hex()
         {
