@@ -103,6 +103,9 @@ pub struct FolderCheck {
     pub changed: Vec<ChangedFile>,
     pub unreadable: Vec<(String, String)>,
     pub bad_addresses: Vec<String>,
+    /// Addresses that hold something other than a regular file (a link, a device, a folder):
+    /// tampering, never read.
+    pub not_files: Vec<(String, String)>,
     pub orphans: Vec<String>,
 }
 
@@ -113,10 +116,11 @@ impl FolderCheck {
             Error::new(
                 Code::AuditTampered,
                 format!(
-                    "the evidence folder is damaged: {} missing, {} changed, {} unreadable. Restore those files from a backup; their SHA-256 says which content belongs there",
+                    "the evidence folder is damaged: {} missing, {} changed, {} unreadable, {} not regular files (tampered with). Restore those files from a backup; their SHA-256 says which content belongs there",
                     self.missing.len(),
                     self.changed.len(),
-                    self.unreadable.len()
+                    self.unreadable.len(),
+                    self.not_files.len()
                 ),
             )
         })
@@ -370,6 +374,7 @@ impl App {
                 .collect(),
             unreadable: report.unreadable.clone(),
             bad_addresses: report.bad_addresses.clone(),
+            not_files: report.not_files.clone(),
             orphans: report
                 .orphans
                 .iter()

@@ -5,7 +5,7 @@ use crate::{App, Config, Identity};
 use armtrace_core::access::{User, validate_user_name};
 use armtrace_core::error::{Code, Error, Result};
 use armtrace_store::{
-    Counts, LoadReport, OpenMode, SCHEMA_VERSION, Store, load_key, load_or_create_key,
+    AuditKey, Counts, LoadReport, OpenMode, SCHEMA_VERSION, Store, load_key, load_or_create_key,
 };
 use serde::Serialize;
 use std::path::PathBuf;
@@ -47,6 +47,8 @@ pub async fn init(config: &Config, acting: Option<&str>) -> Result<(App, Initial
         load_or_create_key(&key_path)?
     };
     let acting = acting.map(str::to_string).unwrap_or_else(default_owner);
+    // Every write signs its own checkpoint, bootstrapping included.
+    let store = store.with_signer(AuditKey::new(key.clone(), Some(config.head_path())));
     let boot = store.bootstrap(&acting, &key).await?;
     let by = Identity::user(acting.clone());
     let report: LoadReport = store.load_reference(&set, &by).await.map_err(|e| {
@@ -59,8 +61,9 @@ pub async fn init(config: &Config, acting: Option<&str>) -> Result<(App, Initial
             e
         }
     })?;
+    // A log older than record digests gets a baseline of every record, once.
+    store.record_baseline(&by).await?;
     let app = App::with_store(store, config.clone());
-    app.sign(&by, &key).await?;
     let counts = app.store.counts().await?;
     let done = Initialised {
         database: config.location.to_string(),

@@ -34,9 +34,8 @@ pub use armtrace_core::error::{Code, Error, Hint, Problem, Result};
 pub use armtrace_core::investigation::Tier;
 pub use armtrace_store::Location;
 
-use armtrace_core::audit::{AuditSigner, Checkpoint};
 use armtrace_ingest::geo::{CodedMap, CountryLocator};
-use armtrace_store::{OpenMode, Store, default_key_path, load_key};
+use armtrace_store::{AuditKey, OpenMode, Store, default_head_path, default_key_path};
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
@@ -46,6 +45,9 @@ pub struct Config {
     pub location: Location,
     /// The audit key file; `None`: beside the database (see [`default_key_path`]).
     pub audit_key: Option<PathBuf>,
+    /// The file outside the database that keeps the head this machine signed last; `None`:
+    /// beside the key file (see [`default_head_path`]).
+    pub audit_head: Option<PathBuf>,
     /// The evidence folder; `None`: beside a SQLite database (`DB.evidence`). A PostgreSQL
     /// database has no "beside", so it needs one.
     pub evidence_dir: Option<PathBuf>,
@@ -56,6 +58,7 @@ impl Config {
         Config {
             location,
             audit_key: None,
+            audit_head: None,
             evidence_dir: None,
         }
     }
@@ -66,6 +69,18 @@ impl Config {
             .clone()
             .unwrap_or_else(|| default_key_path(&self.location))
     }
+
+    /// The outside head file for this database's key.
+    pub fn head_path(&self) -> PathBuf {
+        self.audit_head
+            .clone()
+            .unwrap_or_else(|| default_head_path(&self.key_path()))
+    }
+
+    /// The audit key with its outside head, from the key file.
+    pub fn audit_key(&self) -> Result<AuditKey> {
+        Ok(AuditKey::load(&self.key_path(), Some(self.head_path()))?)
+    }
 }
 
 /// An open armtrace database and what operations on it share. Cheap to clone (the server hands
@@ -74,8 +89,9 @@ impl Config {
 pub struct App {
     store: Store,
     config: Config,
-    /// The audit key, loaded and checked at the first write.
-    key: Arc<tokio::sync::OnceCell<AuditSigner>>,
+    /// The store holding the audit key, made at the first write (the key loaded from its file
+    /// and checked against the database): every write signs its own checkpoint with it.
+    writer: Arc<tokio::sync::OnceCell<Store>>,
 }
 
 impl App {
@@ -89,7 +105,7 @@ impl App {
         App {
             store,
             config,
-            key: Arc::new(tokio::sync::OnceCell::new()),
+            writer: Arc::new(tokio::sync::OnceCell::new()),
         }
     }
 
@@ -113,55 +129,32 @@ impl App {
         self.store.close().await
     }
 
-    /// The database's own audit key, loaded from the key file and checked against the public
-    /// key the database records.
-    pub(crate) async fn signer(&self) -> Result<&AuditSigner> {
-        self.key
+    /// The store that writes: it holds the database's own audit key, loaded from the key file
+    /// and checked against the public key the database records.
+    pub(crate) async fn writer(&self) -> Result<&Store> {
+        self.writer
             .get_or_try_init(|| async {
-                let path = self.config.key_path();
-                let key = load_key(&path)?;
-                self.store.check_audit_key(&key, &path).await?;
-                Ok::<_, Error>(key)
+                let key = self.config.audit_key()?;
+                self.store
+                    .check_audit_key(key.signer(), &self.config.key_path())
+                    .await?;
+                Ok::<_, Error>(self.store.clone().with_signer(key))
             })
             .await
     }
 
-    /// What every write does around its work: the acting user must exist and be active, the
-    /// audit key must be this database's, and once the work has appended entries the new head is
-    /// signed. A refused write signs nothing (there is nothing new).
+    /// What every write does around its work: the acting user must exist and be active, and the
+    /// store must hold this database's audit key. The store then signs each write's checkpoint
+    /// inside the write's own transaction (and refuses to sign over entries it did not write):
+    /// a refused write leaves nothing, signed or not.
     pub(crate) async fn write<T>(
         &self,
         by: &Identity,
         work: impl AsyncFnOnce(&Store) -> Result<T>,
     ) -> Result<T> {
         self.store.acting_user(by.name()).await?;
-        let key = self.signer().await?;
-        let before = self.store.audit_head().await?;
-        let result = work(&self.store).await;
-        // Some work writes in several transactions (an import of several files) and can fail
-        // after a part was written: what was written is signed either way.
-        if self.store.audit_head().await? != before
-            && let Err(signing) = self.sign(by, key).await
-        {
-            return Err(match result {
-                Ok(_) => signing,
-                Err(e) => e.and(&signing),
-            });
-        }
-        result
-    }
-
-    /// Signs a checkpoint over what was just written.
-    pub(crate) async fn sign(
-        &self,
-        by: &Identity,
-        key: &AuditSigner,
-    ) -> Result<Option<Checkpoint>> {
-        self.store.checkpoint(by, key).await.map_err(|e| {
-            Error::from(e).context(
-                "the change was saved, but signing the audit checkpoint failed; sign it again when the cause is fixed",
-            )
-        })
+        let store = self.writer().await?;
+        work(store).await
     }
 }
 

@@ -8,6 +8,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // A benchmark's job is to print figures.
 
+mod audit;
 mod evidence;
 mod geo;
 mod items;
@@ -23,7 +24,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use armtrace_core::access::Identity;
 use armtrace_core::audit::AuditSigner;
 use armtrace_store::testing::TestDb;
-use armtrace_store::{OpenMode, Store};
+use armtrace_store::{AuditKey, OpenMode, Store};
 use std::time::{Duration, Instant};
 
 const HELP: &str = "usage: armtrace-bench <benchmark>
@@ -49,7 +50,10 @@ const HELP: &str = "usage: armtrace-bench <benchmark>
                      listing before item queries moved into SQL (read all, filter in Rust)
   evidence [N] [DIR] inspect + put N synthetic 12 MP phone JPEGs (default 1000, ~4 GB of disk)
                      into a fresh evidence folder on all cores, against `sha256sum` of the same
-                     files; then verify. DIR keeps the files (default: a temporary directory).";
+                     files; then verify. DIR keeps the files (default: a temporary directory).
+  audit [N]          audit verify --deep over N entries (default 1000000), one per documented item
+                     written by add_item (each signing its own checkpoint), against re-hashing the
+                     chain in the same run; time and peak memory";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -86,6 +90,7 @@ fn main() -> anyhow::Result<()> {
                 )
                 .await
             }
+            Some("audit") => audit::run(count(args.get(1), 1_000_000)).await,
             _ => {
                 println!("{HELP}");
                 Ok(())
@@ -107,9 +112,11 @@ pub(crate) fn analyst() -> Identity {
 
 /// A fresh store with reference data, acting as `bench`.
 pub(crate) async fn fresh_store(db: &TestDb) -> anyhow::Result<Store> {
-    let s = Store::open(&db.location, OpenMode::CreateOrMigrate).await?;
-    s.bootstrap("bench", &AuditSigner::from_secret([9; 32]))
-        .await?;
+    let key = AuditSigner::from_secret([9; 32]);
+    let s = Store::open(&db.location, OpenMode::CreateOrMigrate)
+        .await?
+        .with_signer(AuditKey::new(key.clone(), None));
+    s.bootstrap("bench", &key).await?;
     s.load_reference(&armtrace_refdata::load()?, &analyst())
         .await?;
     Ok(s)

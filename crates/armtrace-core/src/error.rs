@@ -106,6 +106,8 @@ codes! {
     AuditKeyDamaged => "audit.key_damaged", 503;
     /// The audit key file belongs to another database.
     AuditKeyWrong => "audit.key_wrong", 503;
+    /// The audit head kept outside the database does not read, or cannot be written.
+    AuditHeadDamaged => "audit.head_damaged", 503;
     /// No database at the location given.
     DbMissing => "db.missing", 503;
     /// The location holds something that is not an armtrace database.
@@ -486,6 +488,7 @@ mod tests {
             audit.key_missing        503 1
             audit.key_damaged        503 1
             audit.key_wrong          503 1
+            audit.head_damaged       503 1
             db.missing               503 1
             db.not_armtrace          503 1
             db.bad_location          400 1

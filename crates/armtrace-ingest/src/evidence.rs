@@ -125,6 +125,10 @@ pub struct VerifyReport {
     pub unreadable: Vec<(String, String)>,
     /// Expected values that are not SHA-256 addresses.
     pub bad_addresses: Vec<String>,
+    /// Addresses that hold something other than a regular file (a symbolic link, a device, a
+    /// pipe, a folder), or are reached through a linked folder, with what it is: tampering,
+    /// since armtrace only ever stores regular files there.
+    pub not_files: Vec<(String, String)>,
     /// Files in the folder that nothing expected (including leftovers in `incoming/`).
     pub orphans: Vec<PathBuf>,
 }
@@ -136,6 +140,7 @@ impl VerifyReport {
             && self.changed.is_empty()
             && self.unreadable.is_empty()
             && self.bad_addresses.is_empty()
+            && self.not_files.is_empty()
     }
 }
 
@@ -378,7 +383,11 @@ impl EvidenceFolder {
                             break;
                         };
                         let path = self.address(sha256);
-                        local.push((i, path.clone(), hash_file(&path, &mut buf), *size));
+                        let result = match self.regular(sha256, &path) {
+                            Ok(()) => hash_file(&path, &mut buf).map_err(Found::Io),
+                            Err(e) => Err(e),
+                        };
+                        local.push((i, path.clone(), result, *size));
                     }
                     if let Ok(mut r) = results.lock() {
                         r.extend(local);
@@ -404,10 +413,11 @@ impl EvidenceFolder {
                         });
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                Err(Found::NotFile(what)) => report.not_files.push((sha256.clone(), what)),
+                Err(Found::Io(e)) if e.kind() == io::ErrorKind::NotFound => {
                     report.missing.push(sha256.clone())
                 }
-                Err(e) => report.unreadable.push((sha256.clone(), e.to_string())),
+                Err(Found::Io(e)) => report.unreadable.push((sha256.clone(), e.to_string())),
             }
         }
         if orphans == Orphans::Report {
@@ -415,6 +425,32 @@ impl EvidenceFolder {
             report.orphans = self.orphans(&known);
         }
         report
+    }
+
+    /// Checks, without following links, that the folders down to an address are real folders
+    /// and the address a regular file (a symbolic link to `/dev/zero` would hang the re-hash; one
+    /// to an outside file with the same content would pass it).
+    fn regular(&self, sha256: &str, path: &Path) -> Result<(), Found> {
+        let sha = self.root.join("sha256");
+        let shard = sha.join(&sha256[..2]);
+        for dir in [&sha, &shard] {
+            match fs::symlink_metadata(dir) {
+                Ok(m) if m.file_type().is_dir() => {}
+                Ok(m) => {
+                    return Err(Found::NotFile(format!(
+                        "{} is {}, not a folder",
+                        dir.display(),
+                        kind_of(&m)
+                    )));
+                }
+                Err(e) => return Err(Found::Io(e)),
+            }
+        }
+        match fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_file() => Ok(()),
+            Ok(m) => Err(Found::NotFile(kind_of(&m))),
+            Err(e) => Err(Found::Io(e)),
+        }
     }
 
     /// Files under `sha256/` at no expected address, and anything left in `incoming/`.
@@ -555,9 +591,51 @@ fn sync_dir(dir: &Path) {
     let _ = dir;
 }
 
-/// SHA-256 and size of a file, streamed.
+/// What an expected address holds when it cannot be re-hashed.
+enum Found {
+    NotFile(String),
+    Io(io::Error),
+}
+
+/// What a non-regular directory entry is, in words.
+fn kind_of(m: &fs::Metadata) -> String {
+    let t = m.file_type();
+    if t.is_symlink() {
+        return "a symbolic link".into();
+    }
+    if t.is_dir() {
+        return "a folder".into();
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_block_device() || t.is_char_device() {
+            return "a device".into();
+        }
+        if t.is_fifo() {
+            return "a named pipe".into();
+        }
+        if t.is_socket() {
+            return "a socket".into();
+        }
+    }
+    "not a regular file".into()
+}
+
+/// SHA-256 and size of a regular file, streamed. The file is opened without following a link
+/// and without blocking (a pipe swapped in after the check), and checked again once open.
 fn hash_file(path: &Path, buf: &mut [u8]) -> io::Result<(String, u64)> {
-    let mut file = File::open(path)?;
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        libc::O_NOFOLLOW | libc::O_NONBLOCK,
+    );
+    let mut file = options.open(path)?;
+    if !file.metadata()?.file_type().is_file() {
+        return Err(io::Error::other("it is not a regular file"));
+    }
     let mut hasher = Sha256::new();
     let mut size = 0u64;
     loop {

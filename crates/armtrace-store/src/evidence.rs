@@ -3,9 +3,10 @@
 //! verification. The files themselves live in the evidence folder (`armtrace_ingest::evidence`);
 //! the database holds their records. Writes are authorised in the investigation and audited.
 
-use crate::audit::{LockedPool, append, authorize, change, now};
+use crate::audit::{LockedPool, authorize, change, commit_signed, now, vouch};
 use crate::bulk::{OnConflict, Value as Cell, insert_rows};
 use crate::items::{insert_review, invalid, investigation_for_write};
+use crate::records::{Kind, Record};
 use crate::{Store, StoreError, with_pool};
 use armtrace_core::Id;
 use armtrace_core::access::{AccessError, Action, Identity, Resource};
@@ -311,8 +312,12 @@ impl Store {
                 "anchor": anchor,
             })));
             c.investigation = Some(inv_id.clone());
-            append(&mut tx, c).await?;
-            tx.commit().await?;
+            let records: Vec<Record> = out
+                .iter()
+                .map(|a| Record::new(Kind::Evidence, a.id.to_string()))
+                .chain(item_found.iter().map(|i| Record::new(Kind::Item, i.id.as_str())))
+                .collect();
+            commit_signed(self, tx, vec![vouch(c, records)]).await?;
             out
         });
         Ok(added)
@@ -488,8 +493,7 @@ impl Store {
             let mut c = change(by, "evidence.review", "evidence", Some(id.clone()),
                 Some(json!({"verification": from})), Some(json!({"verification": to, "reason": reason.trim()})));
             c.investigation = Some(inv_id.clone());
-            append(&mut tx, c).await?;
-            tx.commit().await?;
+            commit_signed(self, tx, vec![vouch(c, [Record::new(Kind::Evidence, id.as_str())])]).await?;
             Ok(review)
         })
     }

@@ -2,10 +2,12 @@
 //! own locked transaction (see [`crate::audit`]): refused writes leave nothing behind.
 
 use crate::audit::{
-    LockedPool, PUBLIC_KEY_META, USER_COLUMNS, WriteTx, append, authorize, change, change_as, now,
+    KEY_RECORD_ACTION, LockedPool, PUBLIC_KEY_META, USER_COLUMNS, Vouched, WriteTx, authorize,
+    change, change_as, commit_signed, now, vouch,
 };
 use crate::bulk::{Value as Cell, upsert_rows};
-use crate::{Store, StoreError, with_pool};
+use crate::records::{Kind, Record};
+use crate::{AuditKey, Store, StoreError, with_pool};
 use armtrace_core::Id;
 use armtrace_core::access::{
     AccessError, Action, Identity, Resource, Role, SYSTEM_NAME, User, validate_user_name,
@@ -44,13 +46,21 @@ impl Store {
         row.map(crate::audit::user_from_row).transpose()
     }
 
-    /// The user who acts as `name`: they must exist and be active.
+    /// The user who acts as `name`: they must exist, be active, and be in the audit log as they
+    /// are in the table (a user added or changed outside armtrace is refused; writes check the
+    /// row's digest too, with the key).
     pub async fn acting_user(&self, name: &str) -> Result<User, StoreError> {
-        match self.user(name).await? {
-            None => Err(AccessError::UnknownUser(name.to_string()).into()),
-            Some(u) if !u.active => Err(AccessError::Disabled(name.to_string()).into()),
-            Some(u) => Ok(u),
-        }
+        let user = match self.user(name).await? {
+            None => return Err(AccessError::UnknownUser(name.to_string()).into()),
+            Some(u) if !u.active => return Err(AccessError::Disabled(name.to_string()).into()),
+            Some(u) => u,
+        };
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            crate::audit::check_actor(&mut tx, None, name).await?;
+            tx.rollback().await?;
+        });
+        Ok(user)
     }
 
     /// Every user, sorted by name. Any active user may list them.
@@ -76,6 +86,11 @@ impl Store {
     pub async fn bootstrap(&self, owner: &str, key: &AuditSigner) -> Result<Bootstrap, StoreError> {
         validate_user_name(owner).map_err(|e| Error::invalid("user", e))?;
         let mut done = Bootstrap::default();
+        // Bootstrapping signs with the key it records.
+        let store = match &self.signer {
+            Some(k) if k.public_key_hex() == key.public_key_hex() => self.clone(),
+            _ => self.clone().with_signer(AuditKey::new(key.clone(), None)),
+        };
         with_pool!(self, p => {
             let mut tx = p.begin_locked().await?;
             let recorded: Option<String> =
@@ -83,6 +98,10 @@ impl Store {
                     .bind(PUBLIC_KEY_META)
                     .fetch_optional(&mut *tx)
                     .await?;
+            let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+                .fetch_one(&mut *tx)
+                .await?;
+            let mut entries: Vec<Vouched> = Vec::new();
             match recorded {
                 Some(k) if k != key.public_key_hex() => {
                     return Err(Error::new(Code::AuditKeyWrong, format!(
@@ -93,21 +112,26 @@ impl Store {
                 }
                 Some(_) => {}
                 None => {
+                    if users > 0 && WriteTx::head(&mut tx).await?.is_none() {
+                        return Err(Error::new(Code::AuditTampered,
+                            "the database holds users but neither an audit log nor an audit key: they were wiped; nothing was written"
+                        ).with_hint(Hint::VerifyAudit).into());
+                    }
                     upsert_rows(&mut tx, "schema_meta", &["key", "value"], "key",
                         vec![vec![Cell::from(PUBLIC_KEY_META), Cell::from(key.public_key_hex())]]).await?;
-                    append(&mut tx, change_as(SYSTEM_NAME, "audit_key.record", "audit_key", None, None,
-                        Some(json!({"public_key": key.public_key_hex()})))).await?;
+                    entries.push(vouch(change_as(SYSTEM_NAME, KEY_RECORD_ACTION, "audit_key", None, None,
+                        Some(json!({"public_key": key.public_key_hex()}))), [Record::new(Kind::Meta, PUBLIC_KEY_META)]));
                     done.key_recorded = true;
                 }
             }
-            let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-                .fetch_one(&mut *tx)
-                .await?;
             if users == 0 {
-                let user = insert_user(&mut tx, SYSTEM_NAME, owner, Role::Admin).await?;
+                let (user, entry) = insert_user(&mut tx, SYSTEM_NAME, owner, Role::Admin).await?;
+                entries.push(entry);
                 done.owner_created = Some(user);
             }
-            tx.commit().await?;
+            if !entries.is_empty() {
+                commit_signed(&store, tx, entries).await?;
+            }
         });
         Ok(done)
     }
@@ -123,8 +147,8 @@ impl Store {
         let user = with_pool!(self, p => {
             let mut tx = p.begin_locked().await?;
             authorize(&mut tx, by, Action::Manage, Resource::User, None).await?;
-            let user = insert_user(&mut tx, by.name(), name, role).await?;
-            tx.commit().await?;
+            let (user, entry) = insert_user(&mut tx, by.name(), name, role).await?;
+            commit_signed(self, tx, vec![entry]).await?;
             user
         });
         Ok(user)
@@ -160,9 +184,9 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             let after = User { active: false, ..before.clone() };
-            append(&mut tx, change(by, "user.disable", "user", Some(before.id.to_string()),
-                Some(user_json(&before)), Some(user_json(&after)))).await?;
-            tx.commit().await?;
+            let c = change(by, "user.disable", "user", Some(before.id.to_string()),
+                Some(user_json(&before)), Some(user_json(&after)));
+            commit_signed(self, tx, vec![vouch(c, [Record::new(Kind::User, before.id.to_string())])]).await?;
             after
         });
         Ok(user)
@@ -212,9 +236,11 @@ impl Store {
             let mut c = change(by, "investigation.add", "investigation", Some(id.clone()), None,
                 Some(json!({"name": inv.name, "description": inv.description})));
             c.investigation = Some(id.clone());
-            append(&mut tx, c).await?;
-            insert_member(&mut tx, by, &inv, &creator).await?;
-            tx.commit().await?;
+            let entries = vec![
+                vouch(c, [Record::new(Kind::Investigation, id.as_str())]),
+                insert_member(&mut tx, by, &inv, &creator).await?,
+            ];
+            commit_signed(self, tx, entries).await?;
             inv
         });
         Ok(inv)
@@ -265,8 +291,8 @@ impl Store {
                 created_by,
                 members: vec![],
             };
-            insert_member(&mut tx, by, &inv, &member).await?;
-            tx.commit().await?;
+            let entry = insert_member(&mut tx, by, &inv, &member).await?;
+            commit_signed(self, tx, vec![entry]).await?;
         });
         Ok(())
     }
@@ -322,7 +348,7 @@ async fn insert_user<DB>(
     by: &str,
     name: &str,
     role: Role,
-) -> Result<User, StoreError>
+) -> Result<(User, Vouched), StoreError>
 where
     DB: WriteTx + crate::bulk::BindValues,
     for<'c> &'c mut <DB as sqlx::Database>::Connection: sqlx::Executor<'c, Database = DB>,
@@ -359,8 +385,7 @@ where
         ]],
     )
     .await?;
-    append(
-        tx,
+    let entry = vouch(
         change_as(
             by,
             "user.add",
@@ -369,9 +394,9 @@ where
             None,
             Some(user_json(&user)),
         ),
-    )
-    .await?;
-    Ok(user)
+        [Record::new(Kind::User, user.id.to_string())],
+    );
+    Ok((user, entry))
 }
 
 async fn insert_member<DB>(
@@ -379,7 +404,7 @@ async fn insert_member<DB>(
     by: &Identity,
     inv: &Investigation,
     member: &User,
-) -> Result<(), StoreError>
+) -> Result<Vouched, StoreError>
 where
     DB: WriteTx + crate::bulk::BindValues,
     for<'c> &'c mut <DB as sqlx::Database>::Connection: sqlx::Executor<'c, Database = DB>,
@@ -407,7 +432,7 @@ where
         None,
         Some(json!({"investigation": inv.name, "user": member.name, "role": member.role})),
     );
+    let record = Record::new(Kind::Membership, format!("{id}/{}", member.id));
     c.investigation = Some(id);
-    append(tx, c).await?;
-    Ok(())
+    Ok(vouch(c, [record]))
 }

@@ -3,8 +3,9 @@
 //! locked transaction (see [`crate::audit`]); reads show only the investigations the reader is a
 //! member of, in the tier they may read.
 
-use crate::audit::{LockedPool, WriteTx, append, authorize, change, now};
+use crate::audit::{LockedPool, WriteTx, authorize, change, commit_signed, now, vouch};
 use crate::bulk::{BindValues, OnConflict, Value as Cell, insert_rows};
+use crate::records::{Kind, Record};
 use crate::{Store, StoreError, with_pool};
 use armtrace_core::Id;
 use armtrace_core::access::{Action, Identity, Resource};
@@ -390,10 +391,10 @@ fn ymd((y, m, d): (i32, u8, u8)) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// The audit record of an item's content.
 /// The audit record of an item's content. Every member may read the audit log, so exact
-/// sensitive coordinates are recorded rounded, as the public tier shows them; the content hash
-/// pins the exact content.
+/// sensitive coordinates are recorded rounded, as the public tier shows them; the entry's keyed
+/// record digest (see [`crate::records`]) pins the exact content, and tells a reader without the
+/// key file nothing.
 fn draft_json(reference: &str, d: &ItemDraft) -> serde_json::Value {
     let mut public = d.clone();
     public.place = d
@@ -403,7 +404,6 @@ fn draft_json(reference: &str, d: &ItemDraft) -> serde_json::Value {
     let mut v = serde_json::to_value(&public).unwrap_or(serde_json::Value::Null);
     if let Some(o) = v.as_object_mut() {
         o.insert("reference".into(), json!(reference));
-        o.insert("content_sha256".into(), json!(content_of(reference, d)));
     }
     v
 }
@@ -1031,8 +1031,7 @@ impl Store {
             let mut c = change(by, "item.add", "documented_item", ids.first().cloned(), None,
                 Some(draft_json(&reference, draft)));
             c.investigation = Some(inv.clone());
-            append(&mut tx, c).await?;
-            tx.commit().await?;
+            commit_signed(self, tx, vec![vouch(c, ids.iter().map(|id| Record::new(Kind::Item, id.as_str())))]).await?;
             reference
         });
         Ok(reference)
@@ -1078,16 +1077,13 @@ impl Store {
                     None => new.push((reference, d, Some(content))),
                 }
             }
-            if !new.is_empty() {
-                insert_items(&mut tx, by, &inv, &new).await?;
-            }
+            let ids = if new.is_empty() { Vec::new() } else { insert_items(&mut tx, by, &inv, &new).await? };
             let mut c = change(by, "item.import", "documented_item", None, None, Some(json!({
                 "file": file, "sha256": sha256, "added": new.len(), "unchanged": unchanged,
                 "references": new.iter().map(|(r, _, _)| r.as_str()).collect::<Vec<_>>(),
             })));
             c.investigation = Some(inv.clone());
-            append(&mut tx, c).await?;
-            tx.commit().await?;
+            commit_signed(self, tx, vec![vouch(c, ids.iter().map(|id| Record::new(Kind::Item, id.as_str())))]).await?;
             ItemImportReport { investigation: investigation.to_string(), added: new.len() as u64, unchanged }
         });
         Ok(report)
@@ -1193,8 +1189,7 @@ impl Store {
                 Some(summary_json(&before.summary)),
                 Some(draft_json(&reference, draft)));
             c.investigation = Some(item.investigation_id.clone());
-            append(&mut tx, c).await?;
-            tx.commit().await?;
+            commit_signed(self, tx, vec![vouch(c, [Record::new(Kind::Item, item.id.as_str())])]).await?;
             (status, content_of(&reference, draft))
         });
         Ok(status)
@@ -1255,8 +1250,11 @@ impl Store {
             let mut c = change(by, "item.merge", "documented_item", Some(target.id.clone()), None,
                 Some(json!({"into": target.reference, "moved": moved})));
             c.investigation = Some(target.investigation_id.clone());
-            append(&mut tx, c).await?;
-            tx.commit().await?;
+            let records: Vec<Record> = std::iter::once(target.id.clone())
+                .chain(moved.iter().filter_map(|m| m["id"].as_str().map(str::to_string)))
+                .map(|id| Record::new(Kind::Item, id))
+                .collect();
+            commit_signed(self, tx, vec![vouch(c, records)]).await?;
             merged
         });
         Ok(merged)
@@ -1282,8 +1280,7 @@ impl Store {
             let mut c = change(by, "item.unmerge", "documented_item", Some(item.id.clone()),
                 Some(json!({"merged_into": from})), Some(json!({"merged_into": null})));
             c.investigation = Some(item.investigation_id.clone());
-            append(&mut tx, c).await?;
-            tx.commit().await?;
+            commit_signed(self, tx, vec![vouch(c, [Record::new(Kind::Item, item.id.as_str())])]).await?;
             Ok(item.reference)
         })
     }
@@ -1312,8 +1309,7 @@ impl Store {
             let mut c = change(by, "item.review", "documented_item", Some(item.id.clone()),
                 Some(json!({"verification": from})), Some(json!({"verification": to, "reason": reason.trim()})));
             c.investigation = Some(item.investigation_id.clone());
-            append(&mut tx, c).await?;
-            tx.commit().await?;
+            commit_signed(self, tx, vec![vouch(c, [Record::new(Kind::Item, item.id.as_str())])]).await?;
             Ok(review)
         })
     }

@@ -6,7 +6,7 @@
 //! the database.
 
 use crate::{Location, StoreError};
-use armtrace_core::audit::{AuditSigner, hex32};
+use armtrace_core::audit::{AuditSigner, Checkpoint, RecordKey, hex32};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -93,6 +93,158 @@ pub fn create_key(path: &Path) -> Result<AuditSigner, StoreError> {
     .and_then(|()| file.sync_all())
     .map_err(fail)?;
     Ok(key)
+}
+
+/// Where the head kept outside the database lives beside a key file: `X.audit-head` for
+/// `X.audit-key`, else the key file's name with `.audit-head` added.
+pub fn default_head_path(key_path: &Path) -> PathBuf {
+    let s = key_path.as_os_str().to_string_lossy();
+    match s.strip_suffix(".audit-key") {
+        Some(stem) => PathBuf::from(format!("{stem}.audit-head")),
+        None => PathBuf::from(format!("{s}.audit-head")),
+    }
+}
+
+/// What a store needs to write: the key that signs checkpoints (and makes record digests), and
+/// the file outside the database where every write leaves the head it signed.
+#[derive(Clone, Debug)]
+pub struct AuditKey {
+    signer: AuditSigner,
+    records: RecordKey,
+    head: Option<PathBuf>,
+}
+
+impl AuditKey {
+    /// `signer`, keeping the outside head in `head` (`None`: nowhere; for tests and benchmarks).
+    pub fn new(signer: AuditSigner, head: Option<PathBuf>) -> AuditKey {
+        AuditKey {
+            records: signer.record_key(),
+            signer,
+            head,
+        }
+    }
+
+    /// The key file at `path`, with its head beside it unless `head` names another file.
+    pub fn load(path: &Path, head: Option<PathBuf>) -> Result<AuditKey, StoreError> {
+        let signer = load_key(path)?;
+        Ok(AuditKey::new(
+            signer,
+            Some(head.unwrap_or_else(|| default_head_path(path))),
+        ))
+    }
+
+    pub fn signer(&self) -> &AuditSigner {
+        &self.signer
+    }
+
+    pub fn record_key(&self) -> &RecordKey {
+        &self.records
+    }
+
+    pub fn public_key_hex(&self) -> String {
+        self.signer.public_key_hex()
+    }
+
+    pub fn head_path(&self) -> Option<&Path> {
+        self.head.as_deref()
+    }
+
+    /// The head this machine last signed, if the file is there.
+    pub fn read_head(&self) -> Result<Option<Checkpoint>, StoreError> {
+        match &self.head {
+            None => Ok(None),
+            Some(p) => read_head(p),
+        }
+    }
+
+    /// Records `cp` as the head, unless the file already holds a later one (several writers
+    /// on one machine finish in any order); `force` replaces it anyway (an accepted cut).
+    pub(crate) fn write_head(&self, cp: &Checkpoint, force: bool) -> Result<(), StoreError> {
+        let Some(path) = &self.head else {
+            return Ok(());
+        };
+        let fail = |e: std::io::Error| head_unwritable(path, &e.to_string());
+        // One writer at a time: a lock file beside the head (the head itself is replaced).
+        let lock_path = PathBuf::from(format!("{}.lock", path.display()));
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(fail)?;
+        lock.lock().map_err(fail)?;
+        if !force
+            && let Ok(Some(old)) = read_head(path)
+            && old.public_key == cp.public_key
+            && old.seq >= cp.seq
+        {
+            return Ok(());
+        }
+        let tmp = PathBuf::from(format!("{}.{}.tmp", path.display(), std::process::id()));
+        let text = format!(
+            "{HEAD_HEADER}seq: {}\nhead: {}\nat: {}\npublic-key: {}\nsignature: {}\n",
+            cp.seq, cp.head_hash, cp.at, cp.public_key, cp.signature
+        );
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&tmp).map_err(fail)?;
+        file.write_all(text.as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(fail)?;
+        drop(file);
+        std::fs::rename(&tmp, path).map_err(fail)?;
+        Ok(())
+    }
+}
+
+const HEAD_HEADER: &str = "# armtrace audit head: the newest checkpoint this machine signed for the database.\n\
+# Verification compares the log with it, so that cutting off the newest entries is found. Keep it with the key.\n";
+
+/// Reads a head file: `None` when there is none.
+pub fn read_head(path: &Path) -> Result<Option<Checkpoint>, StoreError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(head_unwritable(path, &e.to_string())),
+    };
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string()))
+            .ok_or_else(|| head_damaged(path, &format!("no {name} line")))
+    };
+    Ok(Some(Checkpoint {
+        seq: field("seq:")?
+            .parse()
+            .map_err(|_| head_damaged(path, "its seq is not a number"))?,
+        head_hash: field("head:")?,
+        at: field("at:")?,
+        public_key: field("public-key:")?,
+        signature: field("signature:")?,
+    }))
+}
+
+fn head_damaged(path: &Path, reason: &str) -> StoreError {
+    armtrace_core::Error::new(
+        armtrace_core::Code::AuditHeadDamaged,
+        format!(
+            "the audit head file {} is damaged ({reason}): restore it from your backup, or move it away to go on without it",
+            path.display()
+        ),
+    )
+    .into()
+}
+
+fn head_unwritable(path: &Path, reason: &str) -> StoreError {
+    armtrace_core::Error::new(
+        armtrace_core::Code::AuditHeadDamaged,
+        format!(
+            "the audit head file {} cannot be read or written ({reason}): check that its folder exists and is writable",
+            path.display()
+        ),
+    )
+    .into()
 }
 
 /// Loads the key file at `path`, or creates it when there is none. Says whether it was created.

@@ -8,9 +8,9 @@
 //!   [`armtrace_core::text::collate`], never with a database collation;
 //! - every multi-row write is batched and runs in one transaction;
 //! - exact quantities are stored as integer thousandths, never as floating point;
-//! - every write is authorised and appends its audit entry inside its own locked transaction
-//!   (see `audit.rs`); the audit log is never updated or deleted, and the checkpoint signing key
-//!   never enters the database.
+//! - every write is authorised, appends its audit entry and signs its own checkpoint inside its
+//!   own locked transaction, through `audit::commit_signed` (see `audit.rs`); the audit log is
+//!   never updated or deleted, and the checkpoint signing key never enters the database.
 
 mod audit;
 mod bulk;
@@ -25,6 +25,7 @@ mod key;
 mod legacy_items;
 mod location;
 mod open;
+mod records;
 mod reference;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -40,7 +41,10 @@ pub use items::{
     IdentificationRecord, ItemDetail, ItemEvidence, ItemFilter, ItemImportReport, ItemSummary,
     Review,
 };
-pub use key::{create_key, default_key_path, load_key, load_or_create_key};
+pub use key::{
+    AuditKey, create_key, default_head_path, default_key_path, load_key, load_or_create_key,
+    read_head,
+};
 pub use location::Location;
 pub use open::{OpenMode, SCHEMA_VERSION};
 pub use reference::{Counts, LoadReport};
@@ -57,6 +61,9 @@ use sqlx::{PgPool, SqlitePool};
 pub struct Store {
     backend: Backend,
     location: Location,
+    /// The key every write signs with (see [`Store::with_signer`]); a store without one only
+    /// reads.
+    signer: Option<std::sync::Arc<AuditKey>>,
 }
 
 #[derive(Clone, Debug)]

@@ -43,6 +43,7 @@ impl Store {
         let store = Store {
             backend,
             location: location.clone(),
+            signer: None,
         };
         let found = store.applied_version().await?;
         match (mode, found) {

@@ -1,8 +1,9 @@
 //! Reference data in the store: loading a shipped [`ReferenceSet`] (idempotently, in one
 //! transaction, never touching rows users added) and reading it back.
 
-use crate::audit::{LockedPool, append, authorize, change};
+use crate::audit::{LockedPool, authorize, change, commit_signed, vouch};
 use crate::bulk::{Value, delete_ids, upsert_rows};
+use crate::records::{Kind, Record};
 use crate::{Store, StoreError, with_pool};
 use armtrace_core::access::{Action, Identity, Resource};
 use armtrace_core::actor::{Actor, ActorKind, Party};
@@ -404,11 +405,11 @@ impl Store {
                 vec![vec![Value::from("reference_version"), Value::from(set.version.as_str())]],
             )
             .await?;
-            append(&mut tx, change(by, "reference.load", "reference_data", Some(set.version.clone()),
+            let c = change(by, "reference.load", "reference_data", Some(set.version.clone()),
                 report.previous_version.as_ref().map(|v| json!({"version": v})),
                 Some(json!({"version": report.version, "written": report.written, "removed": report.removed})),
-            )).await?;
-            tx.commit().await?;
+            );
+            commit_signed(self, tx, vec![vouch(c, [Record::new(Kind::Meta, "reference_version")])]).await?;
         });
         Ok(report)
     }
@@ -441,8 +442,8 @@ impl Store {
         with_pool!(self, p => {
             let mut tx = p.begin_locked().await?;
             authorize(&mut tx, by, Action::Manage, Resource::Reference, None).await?;
-            append(&mut tx, change(by, "meta.set", "meta", Some(key.to_string()),
-                before.as_ref().map(|v| json!({"value": v})), Some(json!({"value": value})))).await?;
+            let c = change(by, "meta.set", "meta", Some(key.to_string()),
+                before.as_ref().map(|v| json!({"value": v})), Some(json!({"value": value})));
             upsert_rows(
                 &mut tx,
                 "schema_meta",
@@ -451,7 +452,7 @@ impl Store {
                 vec![vec![Value::from(key), Value::from(value)]],
             )
             .await?;
-            tx.commit().await?;
+            commit_signed(self, tx, vec![vouch(c, [Record::new(Kind::Meta, key)])]).await?;
         });
         Ok(())
     }

@@ -267,6 +267,7 @@ pub async fn store_at_version(
     Ok(crate::Store {
         backend,
         location: location.clone(),
+        signer: None,
     })
 }
 
@@ -285,9 +286,9 @@ pub async fn pretend_newer_schema(store: &crate::Store, version: i64) -> Result<
     Ok(())
 }
 
-/// Ways to tamper with the audit log directly in the database, as someone with write access to
-/// the database (but not to the key file) could. Used by the tamper tests.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Ways to tamper with the audit log and the records directly in the database, as someone with
+/// write access to the database (but not to the key file) could. Used by the tamper tests.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Tamper {
     /// Change who made entry `seq`, leaving its hash as it was.
     ChangeEntry(i64),
@@ -299,15 +300,27 @@ pub enum Tamper {
     RewriteChain(i64),
     /// Rewrite from `seq` as above and delete every checkpoint too.
     RewriteChainAndDropCheckpoints(i64),
+    /// Rewrite from `seq` as above and delete the checkpoints from `seq` on (the checkpoints
+    /// before still vouch for the unchanged entries).
+    RewriteChainAndDropLaterCheckpoints(i64),
     /// Replace the public key recorded in the database with another.
     ReplaceRecordedKey,
+    /// Append a `user.add` of an admin called mallory after the head, with the right hash for
+    /// the chain rule (the issue's first attack).
+    AppendForgedEntry,
+    /// Delete every entry and every checkpoint.
+    Wipe,
+    /// Delete the entries after `seq` and their checkpoints: the log looks like an older copy.
+    CutAfter(i64),
+    /// Any SQL on the records (`UPDATE evidence SET sha256 = …`, `INSERT INTO users …`).
+    Sql(String),
 }
 
-/// Tampers with the audit log of `store` with plain SQL.
+/// Tampers with the audit log (or the records) of `store` with plain SQL.
 pub async fn tamper(store: &crate::Store, how: Tamper) -> Result<(), StoreError> {
-    use armtrace_core::audit::GENESIS;
+    use armtrace_core::audit::{AuditEntry, Change, GENESIS};
     crate::with_pool!(store, p => {
-        match how {
+        match &how {
             Tamper::ChangeEntry(seq) => {
                 sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = $1")
                     .bind(seq)
@@ -321,7 +334,7 @@ pub async fn tamper(store: &crate::Store, how: Tamper) -> Result<(), StoreError>
                     .await?;
             }
             Tamper::SwapEntries(a, b) => {
-                for (from, to) in [(a, -1), (b, a), (-1, b)] {
+                for (from, to) in [(*a, -1), (*b, *a), (-1, *b)] {
                     sqlx::query("UPDATE audit_log SET seq = $1 WHERE seq = $2")
                         .bind(to)
                         .bind(from)
@@ -329,7 +342,9 @@ pub async fn tamper(store: &crate::Store, how: Tamper) -> Result<(), StoreError>
                         .await?;
                 }
             }
-            Tamper::RewriteChain(seq) | Tamper::RewriteChainAndDropCheckpoints(seq) => {
+            Tamper::RewriteChain(seq)
+            | Tamper::RewriteChainAndDropCheckpoints(seq)
+            | Tamper::RewriteChainAndDropLaterCheckpoints(seq) => {
                 sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = $1")
                     .bind(seq)
                     .execute(p)
@@ -346,8 +361,17 @@ pub async fn tamper(store: &crate::Store, how: Tamper) -> Result<(), StoreError>
                         .await?;
                     prev = e.hash;
                 }
-                if matches!(how, Tamper::RewriteChainAndDropCheckpoints(_)) {
-                    sqlx::query("DELETE FROM audit_checkpoints").execute(p).await?;
+                match how {
+                    Tamper::RewriteChainAndDropCheckpoints(_) => {
+                        sqlx::query("DELETE FROM audit_checkpoints").execute(p).await?;
+                    }
+                    Tamper::RewriteChainAndDropLaterCheckpoints(seq) => {
+                        sqlx::query("DELETE FROM audit_checkpoints WHERE seq >= $1")
+                            .bind(seq)
+                            .execute(p)
+                            .await?;
+                    }
+                    _ => {}
                 }
             }
             Tamper::ReplaceRecordedKey => {
@@ -357,9 +381,119 @@ pub async fn tamper(store: &crate::Store, how: Tamper) -> Result<(), StoreError>
                     .execute(p)
                     .await?;
             }
+            Tamper::AppendForgedEntry => {
+                let (seq, prev): (i64, String) =
+                    sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                        .fetch_one(p)
+                        .await?;
+                let e = AuditEntry::seal(
+                    Change {
+                        actor: "owner".into(),
+                        action: "user.add".into(),
+                        record_kind: "user".into(),
+                        record_id: Some("x".into()),
+                        investigation: None,
+                        before: None,
+                        after: Some(serde_json::json!({"name": "mallory", "role": "admin", "active": true})),
+                    },
+                    seq + 1,
+                    crate::clock::now(),
+                    prev,
+                );
+                sqlx::query(
+                    "INSERT INTO audit_log (seq, at, actor, action, record_kind, record_id, \
+                     investigation_id, before_json, after_json, prev_hash, hash) \
+                     VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, $7, $8, $9)",
+                )
+                .bind(e.seq)
+                .bind(&e.at)
+                .bind(&e.change.actor)
+                .bind(&e.change.action)
+                .bind(&e.change.record_kind)
+                .bind(&e.change.record_id)
+                .bind(e.change.after.as_ref().map(armtrace_core::canonical::to_string))
+                .bind(&e.prev_hash)
+                .bind(&e.hash)
+                .execute(p)
+                .await?;
+            }
+            Tamper::Wipe => {
+                sqlx::query("DELETE FROM audit_log").execute(p).await?;
+                sqlx::query("DELETE FROM audit_checkpoints").execute(p).await?;
+            }
+            Tamper::CutAfter(seq) => {
+                sqlx::query("DELETE FROM audit_log WHERE seq > $1").bind(seq).execute(p).await?;
+                sqlx::query("DELETE FROM audit_checkpoints WHERE seq > $1")
+                    .bind(seq)
+                    .execute(p)
+                    .await?;
+            }
+            Tamper::Sql(sql) => {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone())).execute(p).await?;
+            }
         }
     });
     Ok(())
+}
+
+/// What the old code did at the end of every write command: sign whatever the head is, without
+/// looking at it (the hole of the issue's first attack). For the tests that show an attack
+/// passed before.
+pub async fn sign_head_blindly(
+    store: &crate::Store,
+    key: &armtrace_core::audit::AuditSigner,
+) -> Result<(), StoreError> {
+    crate::with_pool!(store, p => {
+        let (seq, hash): (i64, String) =
+            sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                .fetch_one(p)
+                .await?;
+        let cp = key.sign(seq, &hash, crate::clock::now());
+        sqlx::query(
+            "INSERT INTO audit_checkpoints (seq, head_hash, at, public_key, signature) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(cp.seq)
+        .bind(&cp.head_hash)
+        .bind(&cp.at)
+        .bind(&cp.public_key)
+        .bind(&cp.signature)
+        .execute(p)
+        .await?;
+    });
+    Ok(())
+}
+
+/// The verification armtrace did before issue 17, kept to show that each attack passed it: the
+/// chain and its checkpoints (an empty log was valid), and the recorded key.
+pub async fn legacy_verify(
+    store: &crate::Store,
+    trusted_key: &str,
+) -> Result<armtrace_core::audit::Verification, StoreError> {
+    use armtrace_core::audit::{Problem, ProblemKind, verify};
+    let entries = store.all_entries().await?;
+    let checkpoints = store.checkpoints().await?;
+    let mut v = verify(&entries, &checkpoints, trusted_key);
+    match store.audit_public_key().await? {
+        Some(k) if k == trusted_key => {}
+        None if entries.is_empty() => {}
+        _ => v.problems.insert(
+            0,
+            Problem {
+                seq: None,
+                kind: ProblemKind::WrongKey,
+                record: None,
+                reason: "wrong key".into(),
+            },
+        ),
+    }
+    Ok(v)
+}
+
+/// The entries as stored, for tests.
+pub async fn entries(
+    store: &crate::Store,
+) -> Result<Vec<armtrace_core::audit::AuditEntry>, StoreError> {
+    store.all_entries().await
 }
 
 /// How many audit entries the store holds (to prove a refused write left nothing behind).

@@ -2,9 +2,10 @@
 //! transfers into one in a single transaction, and the queries analysts ask: who supplied whom,
 //! when and how much, and what changed between two releases.
 
-use crate::audit::{LockedPool, append, authorize, change};
+use crate::audit::{LockedPool, authorize, change, commit_signed, vouch};
 use crate::bulk::{AppendRows, OnConflict, Value, insert_rows};
 use crate::clock::now;
+use crate::records::{Kind, Record};
 use crate::{Store, StoreError, with_pool};
 use armtrace_core::access::{Action, Identity, Resource};
 use armtrace_core::error::{Code, Error, Hint};
@@ -467,9 +468,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             // One audit entry per imported file: what was added to which release, from which bytes.
-            append(
-                &mut tx,
-                change(
+            let c = change(
                     by,
                     "transfers.import",
                     "release",
@@ -482,10 +481,8 @@ impl Store {
                         "records": records,
                         "added": added,
                     })),
-                ),
-            )
-            .await?;
-            tx.commit().await?;
+                );
+            commit_signed(self, tx, vec![vouch(c, [Record::new(Kind::Release, release_id.as_str())])]).await?;
             (records, added, new_release, next_seg - first_seg)
         });
         // PostgreSQL's planner statistics for the segment table are stale after a large load

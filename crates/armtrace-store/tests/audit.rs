@@ -6,10 +6,15 @@ use armtrace_core::access::{Identity, Role};
 use armtrace_core::audit::{AuditSigner, ProblemKind, Verification};
 use armtrace_core::reference::ReferenceSet;
 use armtrace_store::testing::{Tamper, TestDb, audit_entry_count, tamper};
-use armtrace_store::{OpenMode, Store, StoreError};
+use armtrace_store::{AuditKey, OpenMode, Store, StoreError};
 
 fn key() -> AuditSigner {
     AuditSigner::from_secret([7; 32])
+}
+
+/// The test key, keeping no head outside the database.
+fn akey() -> AuditKey {
+    AuditKey::new(key(), None)
 }
 
 fn user(name: &str) -> Identity {
@@ -20,7 +25,8 @@ fn user(name: &str) -> Identity {
 async fn setup(db: &TestDb) -> Store {
     let store = Store::open(&db.location, OpenMode::CreateOrMigrate)
         .await
-        .unwrap_or_else(|e| panic!("{}: open: {e}", db.backend()));
+        .unwrap_or_else(|e| panic!("{}: open: {e}", db.backend()))
+        .with_signer(akey());
     let done = store
         .bootstrap("owner", &key())
         .await
@@ -31,7 +37,7 @@ async fn setup(db: &TestDb) -> Store {
 
 async fn verified(store: &Store) -> Verification {
     store
-        .verify_audit(&key().public_key_hex())
+        .verify_audit(&akey(), true)
         .await
         .unwrap_or_else(|e| panic!("verify: {e}"))
 }
@@ -190,7 +196,6 @@ async fn each_role_against_each_write() {
                         .await
                         .map(drop),
                 ),
-                ("checkpoint", store.checkpoint(by, &key()).await.map(drop)),
             ];
             for (what, result) in writes {
                 let cell = match result {
@@ -210,7 +215,6 @@ async fn each_role_against_each_write() {
             viewer            add member (other investigation)  refused (not permitted)
             viewer            set meta                          refused (not permitted)
             viewer            load reference                    refused (not permitted)
-            viewer            checkpoint                        refused (not permitted)
             investigator      user add                          refused (not permitted)
             investigator      user disable                      refused (not permitted)
             investigator      investigation add                 ok
@@ -218,7 +222,6 @@ async fn each_role_against_each_write() {
             investigator      add member (other investigation)  refused (there is no investigation 'Secret' that you are a member of)
             investigator      set meta                          refused (not permitted)
             investigator      load reference                    refused (not permitted)
-            investigator      checkpoint                        ok
             reviewer          user add                          refused (not permitted)
             reviewer          user disable                      refused (not permitted)
             reviewer          investigation add                 refused (not permitted)
@@ -226,7 +229,6 @@ async fn each_role_against_each_write() {
             reviewer          add member (other investigation)  refused (not permitted)
             reviewer          set meta                          refused (not permitted)
             reviewer          load reference                    refused (not permitted)
-            reviewer          checkpoint                        ok
             licensing_officer user add                          refused (not permitted)
             licensing_officer user disable                      refused (not permitted)
             licensing_officer investigation add                 refused (not permitted)
@@ -234,7 +236,6 @@ async fn each_role_against_each_write() {
             licensing_officer add member (other investigation)  refused (not permitted)
             licensing_officer set meta                          refused (not permitted)
             licensing_officer load reference                    refused (not permitted)
-            licensing_officer checkpoint                        ok
             admin             user add                          ok
             admin             user disable                      ok
             admin             investigation add                 ok
@@ -242,7 +243,6 @@ async fn each_role_against_each_write() {
             admin             add member (other investigation)  ok
             admin             set meta                          ok
             admin             load reference                    ok
-            admin             checkpoint                        ok
             disabled admin    user add                          refused (disabled)
             disabled admin    user disable                      refused (disabled)
             disabled admin    investigation add                 refused (disabled)
@@ -250,7 +250,6 @@ async fn each_role_against_each_write() {
             disabled admin    add member (other investigation)  refused (disabled)
             disabled admin    set meta                          refused (disabled)
             disabled admin    load reference                    refused (disabled)
-            disabled admin    checkpoint                        refused (disabled)
             unknown user      user add                          refused (unknown user)
             unknown user      user disable                      refused (unknown user)
             unknown user      investigation add                 refused (unknown user)
@@ -258,13 +257,8 @@ async fn each_role_against_each_write() {
             unknown user      add member (other investigation)  refused (unknown user)
             unknown user      set meta                          refused (unknown user)
             unknown user      load reference                    refused (unknown user)
-            unknown user      checkpoint                        refused (unknown user)
         "#]]
         .assert_eq(&grid);
-        store
-            .checkpoint(&owner, &key())
-            .await
-            .unwrap_or_else(|e| panic!("{b}: {e}"));
         assert_eq!(
             summary(&verified(&store).await).split(':').next(),
             Some("ok"),
@@ -470,29 +464,18 @@ async fn tampering_in_the_database_is_detected() {
     for db_case in cases {
         for db in TestDb::all("tampering_in_the_database_is_detected").await {
             let b = db.backend();
-            let (how, want) = db_case;
+            let (how, want) = db_case.clone();
             let store = setup(&db).await;
             let owner = user("owner");
-            let k = key();
-            // Entries 1–2 bootstrap; 3–6 four users; checkpoints at 2, 4 and 6.
-            store
-                .checkpoint(&owner, &k)
-                .await
-                .unwrap_or_else(|e| panic!("{b}: {e}"));
+            // Entries 1–2 bootstrap; 3–6 four users; each write signs its own checkpoint.
             for n in 1..=4 {
                 store
                     .add_user(&owner, &format!("u{n}"), Role::Viewer)
                     .await
                     .unwrap_or_else(|e| panic!("{b}: {e}"));
-                if n % 2 == 0 {
-                    store
-                        .checkpoint(&owner, &k)
-                        .await
-                        .unwrap_or_else(|e| panic!("{b}: {e}"));
-                }
             }
-            if let Some(how) = how {
-                tamper(&store, how)
+            if let Some(how) = how.clone() {
+                tamper(&store, how.clone())
                     .await
                     .unwrap_or_else(|e| panic!("{b}: tamper {how:?}: {e}"));
             }
@@ -521,12 +504,6 @@ async fn concurrent_writers_leave_one_valid_chain() {
                         .add_user(&Identity::user("owner"), &format!("w{t}-{n}"), Role::Viewer)
                         .await
                         .map_err(|e| e.to_string())?;
-                    if n == 2 {
-                        store
-                            .checkpoint(&Identity::user("owner"), &key())
-                            .await
-                            .map_err(|e| e.to_string())?;
-                    }
                 }
                 Ok::<(), String>(())
             }));
@@ -536,10 +513,6 @@ async fn concurrent_writers_leave_one_valid_chain() {
                 .unwrap_or_else(|e| panic!("{b}: {e}"))
                 .unwrap_or_else(|e| panic!("{b}: {e}"));
         }
-        store
-            .checkpoint(&user("owner"), &key())
-            .await
-            .unwrap_or_else(|e| panic!("{b}: {e}"));
         let v = verified(&store).await;
         assert_eq!(
             summary(&v),
@@ -560,13 +533,9 @@ async fn concurrent_writers_leave_one_valid_chain() {
 async fn a_database_opened_with_another_key_fails_verification() {
     for db in TestDb::all("another_key").await {
         let store = setup(&db).await;
-        store
-            .checkpoint(&user("owner"), &key())
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let other = AuditSigner::from_secret([9; 32]);
+        let other = AuditKey::new(AuditSigner::from_secret([9; 32]), None);
         let v = store
-            .verify_audit(&other.public_key_hex())
+            .verify_audit(&other, false)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
@@ -575,8 +544,16 @@ async fn a_database_opened_with_another_key_fails_verification() {
             "{}",
             db.backend()
         );
-        let refused = store.checkpoint(&user("owner"), &other).await;
-        assert!(refused.is_err(), "{}", db.backend());
+        let refused = store
+            .clone()
+            .with_signer(other)
+            .add_user(&user("owner"), "x", Role::Viewer)
+            .await;
+        assert!(
+            refused.is_err_and(|e| e.code() == armtrace_core::Code::AuditKeyWrong),
+            "{}",
+            db.backend()
+        );
         store.close().await;
     }
 }

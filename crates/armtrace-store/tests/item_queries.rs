@@ -253,11 +253,13 @@ fn expected_weapons(all: &[Sighting], keep: fn(&Sighting) -> bool) -> Vec<(Strin
 
 async fn build(db: &TestDb) -> (Store, Vec<Sighting>) {
     let b = db.backend();
+    let key = AuditSigner::from_secret([5; 32]);
     let store = Store::open(&db.location, OpenMode::CreateOrMigrate)
         .await
-        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        .unwrap_or_else(|e| panic!("{b}: {e}"))
+        .with_signer(armtrace_store::AuditKey::new(key.clone(), None));
     store
-        .bootstrap("owner", &AuditSigner::from_secret([5; 32]))
+        .bootstrap("owner", &key)
         .await
         .unwrap_or_else(|e| panic!("{b}: {e}"));
     let owner = Identity::user("owner");

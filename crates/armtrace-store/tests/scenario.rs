@@ -26,19 +26,21 @@ async fn scenario(db: &TestDb) -> String {
         Err(e) if [Code::DbNotInitialised, Code::DbMissing].contains(&e.code()) => {}
         other => panic!("{b}: an empty database is not initialised, got {other:?}"),
     }
-    let store = open(db, OpenMode::CreateOrMigrate).await;
+    let key = armtrace_core::audit::AuditSigner::from_secret([5; 32]);
+    let store = open(db, OpenMode::CreateOrMigrate)
+        .await
+        .with_signer(armtrace_store::AuditKey::new(key.clone(), None));
     assert_eq!(
         store.applied_version().await.ok().flatten(),
         Some(SCHEMA_VERSION),
         "{b}"
     );
-
-    // `init` makes the owner first; reference data is loaded as them.
-    let key = armtrace_core::audit::AuditSigner::from_secret([3; 32]);
     store
         .bootstrap("owner", &key)
         .await
         .unwrap_or_else(|e| panic!("{b}: bootstrap: {e}"));
+
+    // `init` makes the owner first; reference data is loaded as them.
     let owner = Identity::user("owner");
     let first = store
         .load_reference(&set, &owner)

@@ -22,10 +22,16 @@ fn analyst() -> Identity {
     Identity::user("analyst")
 }
 
+/// The key the tests' stores write with.
+fn signer() -> armtrace_store::AuditKey {
+    armtrace_store::AuditKey::new(AuditSigner::from_secret([3; 32]), None)
+}
+
 async fn store(db: &TestDb) -> Store {
     let s = Store::open(&db.location, OpenMode::CreateOrMigrate)
         .await
-        .unwrap_or_else(|e| panic!("{}: {e}", db.backend()));
+        .unwrap_or_else(|e| panic!("{}: {e}", db.backend()))
+        .with_signer(signer());
     s.bootstrap("analyst", &AuditSigner::from_secret([3; 32]))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -346,7 +352,8 @@ async fn an_existing_database_migrates_and_answers_the_same() {
             let b = db.backend();
             let old = armtrace_store::testing::store_at_version(&db.location, version)
                 .await
-                .unwrap_or_else(|e| panic!("{b}: {e}"));
+                .unwrap_or_else(|e| panic!("{b}: {e}"))
+                .with_signer(signer());
             old.bootstrap("analyst", &AuditSigner::from_secret([3; 32]))
                 .await
                 .unwrap_or_else(|e| panic!("{b}: {e}"));
@@ -377,7 +384,8 @@ async fn an_existing_database_migrates_and_answers_the_same() {
             }
             let s = Store::open(&db.location, OpenMode::CreateOrMigrate)
                 .await
-                .unwrap_or_else(|e| panic!("{b}: {e}"));
+                .unwrap_or_else(|e| panic!("{b}: {e}"))
+                .with_signer(signer());
             assert_eq!(
                 s.applied_version().await.ok().flatten(),
                 Some(armtrace_store::SCHEMA_VERSION),

@@ -22,6 +22,12 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub audit_key: Option<std::path::PathBuf>,
 
+    /// The file outside the database where every write leaves the head it signed, so that
+    /// cutting off the newest entries is found [env: ARMTRACE_AUDIT_HEAD; default: beside the
+    /// key file, DB.audit-head]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub audit_head: Option<std::path::PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -268,9 +274,16 @@ pub enum InvestigationCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Check the hash chain and the signed checkpoints; name the first bad entry. Exit code 1
-    /// when verification fails.
-    Verify(FormatArg),
+    /// Check the hash chain, its signed checkpoints and the head kept outside the database; name
+    /// the first bad entry. Exit code 1 when verification fails.
+    Verify {
+        /// Also replay the log against the records (users, investigations, memberships, items,
+        /// evidence, releases) and name the first record that differs.
+        #[arg(long)]
+        deep: bool,
+        #[command(flatten)]
+        format: FormatArg,
+    },
     /// Show the audit history you may see, oldest first.
     Log {
         /// Only the history of one record: an id, or a user or investigation name.
@@ -279,8 +292,14 @@ pub enum AuditCommand {
         #[command(flatten)]
         format: FormatArg,
     },
-    /// Sign the chain's head now (every write command already does this when it ends).
-    Checkpoint,
+    /// Go on after verification found problems (admins): records the decision, with the problems
+    /// found and why, in the log, signed. Run `audit verify --deep` first and keep a copy of the
+    /// database as it is.
+    Accept {
+        /// Why the log is accepted as it is (recorded in the log).
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

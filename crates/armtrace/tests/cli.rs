@@ -762,8 +762,10 @@ fn audit_verify_names_the_first_bad_entry_after_tampering() {
         let v = json(d, &["audit", "verify", "--format", "json"]);
         assert_eq!(v["ok"], true, "{v}");
         assert!(ok(d, &["audit", "verify"]).contains("OK: the chain is unbroken"));
-        with_store(&d.join("armtrace.db"), async |s| tamper(s, how).await)
-            .unwrap_or_else(|e| panic!("{how:?}: {e}"));
+        with_store(&d.join("armtrace.db"), async |s| {
+            tamper(s, how.clone()).await
+        })
+        .unwrap_or_else(|e| panic!("{how:?}: {e}"));
         let r = armtrace(d, &["audit", "verify"]);
         assert_eq!(r.code, 1, "{how:?}: {}\n{}", r.stdout, r.stderr);
         assert!(
@@ -781,18 +783,51 @@ fn audit_verify_names_the_first_bad_entry_after_tampering() {
 }
 
 #[test]
-fn audit_checkpoint_signs_only_what_is_new() {
+fn a_write_refuses_to_sign_over_a_forged_entry_until_an_admin_accepts() {
+    use armtrace_store::testing::{Tamper, tamper};
     let dir = tempdir();
     let d = dir.path();
     team(d);
-    let out = ok(d, &["--as", "bob", "audit", "checkpoint"]);
-    assert!(out.starts_with("Nothing new to sign"), "{out}");
-    let r = armtrace(d, &["--as", "vic", "audit", "checkpoint"]);
+    with_store(&d.join("armtrace.db"), async |s| {
+        tamper(s, Tamper::AppendForgedEntry).await
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let before = entry_count(d);
+    let r = armtrace(
+        d,
+        &["--as", "ana", "user", "add", "carl", "--role", "viewer"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("will not sign over them"), "{}", r.stderr);
+    assert!(r.stderr.contains("armtrace audit verify"), "{}", r.stderr);
+    assert_eq!(entry_count(d), before, "nothing written");
+    let r = armtrace(d, &["--as", "vic", "audit", "accept", "--reason", "x"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
-        r.stderr.contains("role viewer, which may not write audit"),
+        r.stderr.contains("role viewer, which may not manage audit"),
         "{}",
         r.stderr
+    );
+    let out = ok(
+        d,
+        &[
+            "--as",
+            "ana",
+            "audit",
+            "accept",
+            "--reason",
+            "checked: test forgery",
+        ],
+    );
+    assert!(out.contains("Accepted 1 problems"), "{out}");
+    ok(
+        d,
+        &["--as", "ana", "user", "add", "carl", "--role", "viewer"],
+    );
+    let out = ok(d, &["audit", "verify", "--deep"]);
+    assert!(
+        out.contains("accepted at entry") && out.contains("OK:"),
+        "{out}"
     );
 }
 

@@ -1218,7 +1218,7 @@ fn refused_writes_say_why_and_claim_nothing_was_saved() {
             "--text",
             "X",
         ],
-        vec!["audit", "checkpoint"],
+        vec!["audit", "accept", "--reason", "mine"],
     ] {
         let r = run(d, "vic", &args);
         assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);

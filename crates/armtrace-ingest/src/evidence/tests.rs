@@ -627,3 +627,54 @@ fn types_that_cannot_be_stripped_are_refused() {
     let e = strip_metadata(&cut[..cut.len() / 2], "image/jpeg").unwrap_err();
     assert!(matches!(e, StripError::Damaged { .. }), "{e}");
 }
+
+/// Issue 17: a symbolic link at an address hung the re-hash (to `/dev/zero`) or passed it (to an
+/// outside copy with the same content); so did a linked shard folder. Each is tampering now.
+#[cfg(unix)]
+#[test]
+fn verify_refuses_what_is_not_a_regular_file() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = EvidenceFolder::open(dir.path()).unwrap();
+    let zero = folder.put_bytes(b"zero").unwrap();
+    let copy = folder.put_bytes(b"outside copy").unwrap();
+    let shard = folder.put_bytes(b"in a linked shard").unwrap();
+    let outside = dir.path().join("outside");
+    fs::write(&outside, b"outside copy").unwrap();
+    let unlink = |p: &Path| {
+        let mut perms = fs::metadata(p).unwrap().permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        perms.set_readonly(false);
+        fs::set_permissions(p, perms).unwrap();
+        fs::remove_file(p).unwrap();
+    };
+    unlink(&zero.path);
+    symlink("/dev/zero", &zero.path).unwrap();
+    unlink(&copy.path);
+    symlink(&outside, &copy.path).unwrap();
+    // The whole shard folder moved out and linked back.
+    let shard_dir = shard.path.parent().unwrap().to_path_buf();
+    let moved = dir.path().join("moved-shard");
+    fs::rename(&shard_dir, &moved).unwrap();
+    symlink(&moved, &shard_dir).unwrap();
+    let expected: Vec<(String, u64)> = [&zero, &copy, &shard]
+        .iter()
+        .map(|f| (f.sha256.clone(), f.size))
+        .collect();
+    let report = folder.verify(expected, Orphans::Ignore);
+    assert!(!report.is_intact());
+    let mut found: Vec<&str> = report.not_files.iter().map(|(_, w)| w.as_str()).collect();
+    found.sort();
+    assert_eq!(found.len(), 3, "{report:?}");
+    assert!(
+        found.iter().filter(|w| **w == "a symbolic link").count() >= 2,
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|w| w.contains("is a symbolic link, not a folder")),
+        "{found:?}"
+    );
+    assert_eq!(report.checked, 0);
+}

@@ -8,36 +8,34 @@ use std::io::Write;
 
 pub async fn run(cx: &Ctx, cmd: AuditCommand) -> anyhow::Result<()> {
     match cmd {
-        AuditCommand::Verify(args) => verify(cx, args.format).await,
+        AuditCommand::Verify { deep, format } => verify(cx, deep, format.format).await,
         AuditCommand::Log { record, format } => log(cx, record, format.format).await,
-        AuditCommand::Checkpoint => {
+        AuditCommand::Accept { reason } => {
             let by = cx.identity()?;
             let app = cx.app().await?;
-            let cp = app.checkpoint(&by).await;
+            let accepted = app.accept_audit(&by, &reason).await;
             app.close().await;
+            let accepted = accepted?;
             let mut out = std::io::stdout().lock();
-            match cp? {
-                Some(cp) => writeln!(
-                    out,
-                    "Signed a checkpoint at entry {} (head {}…) with key {}….",
-                    cp.seq,
-                    &cp.head_hash[..12],
-                    &cp.public_key[..16]
-                )?,
-                None => writeln!(
-                    out,
-                    "Nothing new to sign: the last entry is already covered by a checkpoint."
-                )?,
+            for p in &accepted.problems {
+                writeln!(out, "  accepted: {} ({})", p.reason, p.kind)?;
             }
+            writeln!(
+                out,
+                "Accepted {} problems as entry {} (signed, head {}…). They stay in the log's history; verification reports them as accepted.",
+                accepted.problems.len(),
+                accepted.checkpoint.seq,
+                &accepted.checkpoint.head_hash[..12]
+            )?;
             Ok(())
         }
     }
 }
 
 /// Verification needs no identity, only the key file.
-async fn verify(cx: &Ctx, format: Format) -> anyhow::Result<()> {
+async fn verify(cx: &Ctx, deep: bool, format: Format) -> anyhow::Result<()> {
     let app = cx.app().await?;
-    let report = app.verify_audit().await;
+    let report = app.verify_audit(deep).await;
     app.close().await;
     let report = report?;
     let v = &report.verification;
@@ -56,10 +54,36 @@ async fn verify(cx: &Ctx, format: Format) -> anyhow::Result<()> {
             &report.public_key[..16],
             report.key_file
         )?;
+        match v.outside_head {
+            Some(n) => writeln!(out, "Outside head {}: entry {n}.", report.head_file)?,
+            None => writeln!(
+                out,
+                "No outside head at {}: whether the newest entries were cut off could not be checked (this machine has not written since it was kept, or it was removed).",
+                report.head_file
+            )?,
+        }
+        if let Some(n) = v.records_checked {
+            writeln!(out, "Compared {n} records with the log.")?;
+        }
+        for a in &v.acceptances {
+            writeln!(
+                out,
+                "  accepted at entry {} by {} ({}): {}",
+                a.seq, a.actor, a.at, a.reason
+            )?;
+        }
+        for p in &v.accepted {
+            writeln!(out, "  accepted: {} ({})", p.reason, p.kind)?;
+        }
         if report.ok {
             writeln!(
                 out,
-                "OK: the chain is unbroken and every entry is covered by a checkpoint signed with the key."
+                "OK: the chain is unbroken and every entry is covered by a checkpoint signed with the key{}.",
+                if deep {
+                    "; every record is what the log says it is"
+                } else {
+                    ""
+                }
             )?;
         } else {
             for p in &v.problems {

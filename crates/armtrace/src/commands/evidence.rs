@@ -306,6 +306,12 @@ fn verify(report: &FolderCheck, format: Format) -> anyhow::Result<()> {
         for (s, why) in &report.unreadable {
             writeln!(out, "UNREADABLE {s}: {why}")?;
         }
+        for (s, what) in &report.not_files {
+            writeln!(
+                out,
+                "NOT A FILE {s}: {what} (armtrace stores only regular files: it was tampered with)"
+            )?;
+        }
         for o in &report.orphans {
             writeln!(out, "not recorded in the database: {o}")?;
         }

@@ -68,6 +68,10 @@ impl Ctx {
             .audit_key
             .clone()
             .or_else(|| env("ARMTRACE_AUDIT_KEY").map(PathBuf::from));
+        config.audit_head = cli
+            .audit_head
+            .clone()
+            .or_else(|| env("ARMTRACE_AUDIT_HEAD").map(PathBuf::from));
         config.evidence_dir = env("ARMTRACE_EVIDENCE_DIR").map(PathBuf::from);
         Ok(Ctx {
             config,
