@@ -421,7 +421,11 @@ mod tests {
                 "serial A8~1234 reading Some(\"AB1234\")",
             ),
             // A mask character over a separator is ignored.
-            ("AB-1234", Some("..~...."), "serial A81234 reading Some(\"AB1234\")"),
+            (
+                "AB-1234",
+                Some("..~...."),
+                "serial A81234 reading Some(\"AB1234\")",
+            ),
             (
                 "AB1234",
                 Some("....."),
