@@ -14,6 +14,7 @@ mod parse;
 mod phash;
 mod register;
 mod scale;
+mod serial;
 
 /// The same allocator as the `armtrace` binary, so that the figures are the program's.
 #[global_allocator]
@@ -44,7 +45,11 @@ const HELP: &str = "usage: armtrace-bench <benchmark>
                      and 12 bits for the multi-index HashIndex against a linear scan and a BK-tree
   evidence [N] [DIR] inspect + put N synthetic 12 MP phone JPEGs (default 1000, ~4 GB of disk)
                      into a fresh evidence folder on all cores, against `sha256sum` of the same
-                     files; then verify. DIR keeps the files (default: a temporary directory).";
+                     files; then verify. DIR keeps the files (default: a temporary directory).
+  serial [N]         the serial index over N synthetic serials (default 5000000): build time,
+                     bytes per serial, adding 10k, save/load, p50/p95 of exact, confusable, one ?,
+                     2 edits, 5-character fragment and range queries, against the same queries in
+                     the sqlite3 shell and PostgreSQL with a pg_trgm GIN index";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -72,6 +77,7 @@ fn main() -> anyhow::Result<()> {
                 count(args.get(1), 100_000) as u64,
                 args.get(2).map(std::path::PathBuf::from),
             ),
+            Some("serial") => serial::run(count(args.get(1), 5_000_000)),
             Some("phash") => phash::run(count(args.get(1), 1_000_000)),
             Some("evidence") => {
                 evidence::run(

@@ -195,7 +195,8 @@ impl Base {
                 .iter()
                 .map(|&i| (i, items[i as usize].key.as_bytes())),
         );
-        let bytes = builder.into_inner().unwrap_or_default();
+        let mut bytes = builder.into_inner().unwrap_or_default();
+        bytes.shrink_to_fit();
         let fst = fst::Map::new(bytes).unwrap_or_default();
         Base {
             fst,
