@@ -49,7 +49,9 @@ const HELP: &str = "usage: armtrace-bench <benchmark>
   serial [N]         the serial index over N synthetic serials (default 5000000): build time,
                      bytes per serial, adding 10k, save/load, p50/p95 of exact, confusable, one ?,
                      2 edits, 5-character fragment and range queries, against the same queries in
-                     the sqlite3 shell and PostgreSQL with a pg_trgm GIN index";
+                     the sqlite3 shell and PostgreSQL with a pg_trgm GIN index (at ARMTRACE_TEST_PG,
+                     default postgres://root@127.0.0.1:5432/test; ARMTRACE_BENCH_SERIAL_ONLY=1
+                     skips both baselines)";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -592,6 +592,10 @@ pub fn run(n: usize) -> anyhow::Result<()> {
         secs(t.elapsed())
     );
 
+    if std::env::var("ARMTRACE_BENCH_SERIAL_ONLY").is_ok() {
+        println!("  baselines skipped (ARMTRACE_BENCH_SERIAL_ONLY)");
+        return Ok(());
+    }
     // Baselines: the same serials, by match key.
     let csv = tmp.path().join("synthetic_serials.csv");
     {

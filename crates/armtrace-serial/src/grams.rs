@@ -7,8 +7,8 @@
 //! one, and they are far more selective on digit-heavy serials (10⁴ digit 4-grams against 10³
 //! trigrams), for about the same memory.
 
+use foldhash::HashMap;
 use roaring::RoaringBitmap;
-use std::collections::HashMap;
 
 /// Bytes per gram.
 pub(crate) const GRAM: usize = 4;
@@ -38,7 +38,7 @@ pub(crate) struct Grams {
 impl Grams {
     /// Builds the index from (key id, key) pairs given in increasing id order.
     pub fn build<'a>(keys: impl Iterator<Item = (u32, &'a [u8])>) -> Grams {
-        let mut lists: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut lists: HashMap<u32, Vec<u32>> = HashMap::default();
         for (id, key) in keys {
             for g in grams_of(key) {
                 lists.entry(g).or_default().push(id);

@@ -27,10 +27,11 @@ use crate::normalise::{match_key, reading, shape};
 use crate::packed::Packed;
 use crate::pattern::{Pattern, Token};
 use crate::template;
+use foldhash::HashMap;
 use fst::{IntoStreamer, Streamer};
 use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder};
 use roaring::RoaringBitmap;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// How a search runs.
@@ -166,7 +167,7 @@ impl Base {
         let mut starts = vec![0u64; (len + 1).div_ceil(64)];
         let mut set = |i: usize| starts[i / 64] |= 1 << (i % 64);
         let mut builder = fst::MapBuilder::memory();
-        let mut template_ids: HashMap<String, u64> = HashMap::new();
+        let mut template_ids: HashMap<String, u64> = HashMap::default();
         let mut template_texts = Vec::new();
         let mut records = Vec::with_capacity(len);
         let mut facets = Vec::with_capacity(len);
@@ -182,11 +183,15 @@ impl Base {
             records.push(it.record);
             facets.push(u64::from(it.facet));
             let t = template::encode(&it.raw, &it.key);
-            let next = template_ids.len() as u64;
-            let id = *template_ids.entry(t.clone()).or_insert_with(|| {
-                template_texts.push(t);
-                next
-            });
+            let id = match template_ids.get(&t) {
+                Some(&id) => id,
+                None => {
+                    let id = template_texts.len() as u64;
+                    template_ids.insert(t.clone(), id);
+                    template_texts.push(t);
+                    id
+                }
+            };
             templates.push(id);
         }
         set(len);
@@ -356,11 +361,12 @@ struct Collector<'a> {
     pattern: &'a Pattern,
     filter: &'a Filter,
     out: Vec<Match>,
-    populations: HashMap<(u32, String), u64>,
+    /// Populations by (context, shape number).
+    populations: HashMap<(u32, u32), u64>,
 }
 
 impl Collector<'_> {
-    /// Adds the visible entries under `key`; `kind` classes each one from its raw text.
+    /// Adds the visible entries under `key`; `kind` classes each one from its reading.
     fn add(&mut self, key: &str, src: Source<'_>, kind: &dyn Fn(&str) -> MatchKind) {
         match src {
             Source::Base(first) => {
@@ -376,9 +382,7 @@ impl Collector<'_> {
                     if !self.filter.allows(&f) {
                         continue;
                     }
-                    let raw = base.raw(i, key);
-                    let k = kind(&raw);
-                    self.push(key, raw, base.records.get(i), f, k);
+                    self.push(key, base.raw(i, key), base.records.get(i), f, kind);
                 }
             }
             Source::Delta(entries) => {
@@ -389,22 +393,30 @@ impl Collector<'_> {
                     if !self.filter.allows(&f) {
                         continue;
                     }
-                    let k = kind(&e.raw);
-                    self.push(key, e.raw.clone(), e.record, f, k);
+                    self.push(key, e.raw.clone(), e.record, f, kind);
                 }
             }
         }
     }
 
-    fn push(&mut self, key: &str, raw: String, record: u64, f: Facet, kind: MatchKind) {
+    fn push(
+        &mut self,
+        key: &str,
+        raw: String,
+        record: u64,
+        f: Facet,
+        kind: &dyn Fn(&str) -> MatchKind,
+    ) {
         let read = reading(&raw);
+        let kind = kind(&read);
         let sh = shape(&read);
         let index = self.index;
         let filter = self.filter;
+        let shape_id = index.dicts.shape_ids.get(&sh).copied().unwrap_or(u32::MAX);
         let population = *self
             .populations
-            .entry((f.context.id, sh.clone()))
-            .or_insert_with(|| index.population(f.context.id, &sh, filter));
+            .entry((f.context.id, shape_id))
+            .or_insert_with(|| index.population(f.context.id, shape_id, filter));
         let expected = expected_chance_matches(self.pattern, kind, key.chars().count(), population);
         self.out.push(Match {
             kind,
@@ -589,10 +601,7 @@ impl SerialIndex {
     }
 
     /// The visible entries of `context` with `shape`.
-    fn population(&self, context: u32, shape: &str, filter: &Filter) -> u64 {
-        let Some(&s) = self.dicts.shape_ids.get(shape) else {
-            return 0;
-        };
+    fn population(&self, context: u32, s: u32, filter: &Filter) -> u64 {
         self.dicts.by_context.get(&context).map_or(0, |facets| {
             facets
                 .iter()
@@ -620,12 +629,12 @@ impl SerialIndex {
             pattern,
             filter,
             out: Vec::new(),
-            populations: HashMap::new(),
+            populations: HashMap::default(),
         };
         match pattern {
             Pattern::Serial(p) => match p.plain_key() {
                 Some(key) if opts.max_edits == 0 => {
-                    let kind = |raw: &str| serial_kind(p, key, raw, 0);
+                    let kind = |read: &str| serial_kind(p, key, read, 0);
                     if let Some(first) = self.base.fst.get(key.as_bytes()) {
                         c.add(key, Source::Base(first as usize), &kind);
                     }
@@ -643,13 +652,13 @@ impl SerialIndex {
                     while let Some((k, first)) = stream.next() {
                         let key = String::from_utf8_lossy(k).into_owned();
                         let d = dist(k);
-                        let kind = |raw: &str| serial_kind(p, &key, raw, d);
+                        let kind = |read: &str| serial_kind(p, &key, read, d);
                         c.add(&key, Source::Base(first as usize), &kind);
                     }
                     walk(&self.delta, &dfa, |k, list| {
                         let key = String::from_utf8_lossy(k).into_owned();
                         let d = dist(k);
-                        let kind = |raw: &str| serial_kind(p, &key, raw, d);
+                        let kind = |read: &str| serial_kind(p, &key, read, d);
                         c.add(&key, Source::Delta(list), &kind);
                     });
                 }
@@ -663,7 +672,7 @@ impl SerialIndex {
                                 continue;
                             };
                             if wildcard_matches(&p.tokens, &key) {
-                                let kind = |raw: &str| serial_kind(p, &key, raw, 0);
+                                let kind = |read: &str| serial_kind(p, &key, read, 0);
                                 c.add(&key, Source::Base(first as usize), &kind);
                             }
                         }
@@ -671,13 +680,13 @@ impl SerialIndex {
                         let mut stream = self.base.fst.search(&aut).into_stream();
                         while let Some((k, first)) = stream.next() {
                             let key = String::from_utf8_lossy(k).into_owned();
-                            let kind = |raw: &str| serial_kind(p, &key, raw, 0);
+                            let kind = |read: &str| serial_kind(p, &key, read, 0);
                             c.add(&key, Source::Base(first as usize), &kind);
                         }
                     }
                     let mut delta = |k: &[u8], list: &Vec<DeltaEntry>| {
                         let key = String::from_utf8_lossy(k).into_owned();
-                        let kind = |raw: &str| serial_kind(p, &key, raw, 0);
+                        let kind = |read: &str| serial_kind(p, &key, read, 0);
                         c.add(&key, Source::Delta(list), &kind);
                     };
                     if leading_run {

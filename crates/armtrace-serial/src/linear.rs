@@ -46,14 +46,14 @@ impl LinearIndex {
     }
 
     /// How `key` (of an entry with `raw`) matches, if it does.
-    fn kind(pattern: &Pattern, opts: &SearchOptions, key: &str, raw: &str) -> Option<MatchKind> {
+    fn kind(pattern: &Pattern, opts: &SearchOptions, key: &str, read: &str) -> Option<MatchKind> {
         match pattern {
             Pattern::Serial(p) => {
                 if let Some(q) = p.plain_key() {
                     let d = edit_distance(q, key, opts.transpositions);
-                    (d <= usize::from(opts.max_edits)).then(|| serial_kind(p, key, raw, d as u8))
+                    (d <= usize::from(opts.max_edits)).then(|| serial_kind(p, key, read, d as u8))
                 } else {
-                    wildcard_matches(&p.tokens, key).then(|| serial_kind(p, key, raw, 0))
+                    wildcard_matches(&p.tokens, key).then(|| serial_kind(p, key, read, 0))
                 }
             }
             Pattern::Fragment(f) => key.contains(f.key.as_str()).then_some(MatchKind::Fragment),
@@ -75,10 +75,10 @@ impl LinearIndex {
             if !filter.allows(&f) {
                 continue;
             }
-            let Some(kind) = Self::kind(pattern, opts, &key, &e.raw) else {
+            let read = reading(&e.raw);
+            let Some(kind) = Self::kind(pattern, opts, &key, &read) else {
                 continue;
             };
-            let read = reading(&e.raw);
             let sh = shape(&read);
             let population = self
                 .entries

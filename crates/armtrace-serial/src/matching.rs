@@ -3,7 +3,6 @@
 //! scan applies these functions to every entry.
 
 use crate::entry::{Context, MarkingRole, RecordRef};
-use crate::normalise::reading;
 use crate::pattern::{Range, SerialPattern, Token, numeric_cmp};
 
 /// How a match was found, strongest evidence first.
@@ -82,11 +81,16 @@ pub fn rank(matches: &mut [Match]) {
     });
 }
 
-/// The kind of a match of serial pattern `p` on a key it matches (`distance`: its edit distance
-/// when the pattern is plain).
-pub(crate) fn serial_kind(p: &SerialPattern, key: &str, raw: &str, distance: u8) -> MatchKind {
+/// The kind of a match of serial pattern `p` on a key it matches, for an entry with
+/// `entry_reading` (`distance`: the edit distance when the pattern is plain).
+pub(crate) fn serial_kind(
+    p: &SerialPattern,
+    key: &str,
+    entry_reading: &str,
+    distance: u8,
+) -> MatchKind {
     if p.as_read.as_deref() == Some(key) {
-        if p.reading.as_deref() == Some(reading(raw).as_str()) {
+        if p.reading.as_deref() == Some(entry_reading) {
             MatchKind::Exact
         } else {
             MatchKind::Confusable

@@ -44,6 +44,15 @@ pub enum CharClass {
 
 /// Folds one character: `None` for a separator (dropped), otherwise the character it becomes.
 pub fn fold(c: char) -> Option<char> {
+    if c.is_ascii() {
+        // The common case: every ASCII character is a letter, a digit, a wildcard kept as it
+        // is, or a separator (whitespace, punctuation, control).
+        return match c {
+            'a'..='z' => Some(c.to_ascii_uppercase()),
+            'A'..='Z' | '0'..='9' | '?' | '*' => Some(c),
+            _ => None,
+        };
+    }
     let c = match c as u32 {
         0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
         0x0660..=0x0669 => char::from(b'0' + (c as u32 - 0x0660) as u8),
@@ -175,10 +184,10 @@ pub(crate) fn read_segments(chars: &[Option<char>], out: &mut String) {
             (None, CharClass::Other) => K::Other,
         },
     };
-    let kinds: Vec<K> = chars.iter().map(|&c| kind(c)).collect();
+    let kind_at = |i: usize| chars.get(i).map_or(K::Break, |&c| kind(c));
     let mut i = 0;
     while i < chars.len() {
-        let k = kinds[i];
+        let k = kind_at(i);
         let Some(c) = chars[i] else {
             i += 1;
             continue;
@@ -189,11 +198,11 @@ pub(crate) fn read_segments(chars: &[Option<char>], out: &mut String) {
             continue;
         }
         let mut j = i;
-        while j < chars.len() && kinds[j] == k {
+        while j < chars.len() && kind_at(j) == k {
             j += 1;
         }
-        let left = if i == 0 { K::Break } else { kinds[i - 1] };
-        let right = kinds.get(j).copied().unwrap_or(K::Break);
+        let left = if i == 0 { K::Break } else { kind_at(i - 1) };
+        let right = kind_at(j);
         let digit = |k: K| matches!(k, K::Digit | K::ConfDigit);
         for c in chars[i..j].iter().flatten() {
             let class = confusable_class(*c).unwrap_or(*c);
@@ -213,16 +222,20 @@ pub(crate) fn read_segments(chars: &[Option<char>], out: &mut String) {
 /// The shape of a reading: its runs of digits (`D`), letters (`L`) and other characters (`X`)
 /// with their lengths, e.g. "AB1000" → `L2D4`.
 pub fn shape(reading: &str) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(8);
     let mut run: Option<(CharClass, usize)> = None;
     let flush = |out: &mut String, run: Option<(CharClass, usize)>| {
         if let Some((class, n)) = run {
-            let letter = match class {
+            out.push(match class {
                 CharClass::Digit => 'D',
                 CharClass::Letter => 'L',
                 CharClass::Other => 'X',
-            };
-            let _ = write!(out, "{letter}{n}");
+            });
+            if n < 10 {
+                out.push(char::from(b'0' + n as u8));
+            } else {
+                let _ = write!(out, "{n}");
+            }
         }
     };
     for c in reading.chars() {
