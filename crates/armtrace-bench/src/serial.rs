@@ -15,6 +15,7 @@ use armtrace_serial::{
     Context, Entry, Filter, Groups, MarkingRole, Pattern, RecordKind, RecordRef, SearchOptions,
     SerialIndex,
 };
+use fst::IntoStreamer;
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -310,11 +311,13 @@ fn time_armtrace(
     qs: &[Query],
     edits: u8,
     filter: &Filter,
+    limit: Option<usize>,
 ) -> (f64, f64, usize) {
     let opts = SearchOptions {
-        max_edits: edits,
-        transpositions: false,
-        limit: None,
+        max_edits: edits.min(2),
+        // 3 stands for 2 edits with transpositions.
+        transpositions: edits == 3,
+        limit,
     };
     let mut times = Vec::with_capacity(qs.len());
     let mut found = 0;
@@ -323,7 +326,7 @@ fn time_armtrace(
         let m = Pattern::parse(&q.text, None)
             .ok()
             .and_then(|p| index.search(&p, &opts, filter).ok())
-            .map_or(0, |m| m.len());
+            .map_or(0, |m| m.total);
         times.push(t.elapsed());
         found += m;
     }
@@ -510,6 +513,56 @@ fn pg_baseline(
     Ok(out)
 }
 
+/// The Levenshtein automata alone (no matches built) over an fst set of the distinct keys:
+/// `levenshtein_automata`'s DFA, with and without transpositions, against fst's own
+/// `Levenshtein` (which builds its DFA by subset construction, up to 10 000 states).
+fn automata(entries: &[Entry], qs: &[Query]) {
+    let mut keys: Vec<String> = entries.iter().map(|e| match_key(&e.raw)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let Ok(set) = fst::Set::from_iter(keys) else {
+        return;
+    };
+    println!("  edit distance 2 automata alone over an fst of the distinct keys (build + stream):");
+    for (name, transpositions) in [
+        ("levenshtein_automata", false),
+        ("levenshtein_automata + transpositions", true),
+    ] {
+        let builder = levenshtein_automata::LevenshteinAutomatonBuilder::new(2, transpositions);
+        let mut times = Vec::new();
+        let mut found = 0;
+        for q in qs {
+            let t = Instant::now();
+            let dfa = builder.build_dfa(&match_key(&q.text));
+            found += set.search(&dfa).into_stream().into_bytes().len();
+            times.push(t.elapsed());
+        }
+        let (p50, p95) = micros(times);
+        println!(
+            "    {name:<40} p50 {:>10} p95 {:>10}  {found} keys",
+            us(p50),
+            us(p95)
+        );
+    }
+    let mut times = Vec::new();
+    let (mut found, mut refused) = (0, 0);
+    for q in qs {
+        let t = Instant::now();
+        match fst::automaton::Levenshtein::new(&match_key(&q.text), 2) {
+            Ok(lev) => found += set.search(&lev).into_stream().into_bytes().len(),
+            Err(_) => refused += 1,
+        }
+        times.push(t.elapsed());
+    }
+    let (p50, p95) = micros(times);
+    println!(
+        "    {:<40} p50 {:>10} p95 {:>10}  {found} keys, {refused} queries refused (too many states)",
+        "fst::automaton::Levenshtein",
+        us(p50),
+        us(p95)
+    );
+}
+
 pub fn run(n: usize) -> anyhow::Result<()> {
     let t = Instant::now();
     let entries = generate(n);
@@ -520,13 +573,18 @@ pub fn run(n: usize) -> anyhow::Result<()> {
     let t = Instant::now();
     let mut index = SerialIndex::build(entries.iter().cloned());
     let build = t.elapsed();
-    let bytes = index.heap_bytes();
+    let mem = index.memory();
+    let per = |b: usize| b as f64 / n as f64;
     println!(
-        "  build: {:.2} s ({:.2} µs per serial); index memory {:.1} MB = {:.1} bytes per serial (heap capacities summed)",
+        "  build: {:.2} s ({:.2} µs per serial); index memory {:.1} MB = {:.1} bytes per serial (heap capacities summed: fst {:.1}, columns {:.1}, 4-grams {:.1}, tables {:.2})",
         secs(build),
         build.as_secs_f64() * 1e6 / n as f64,
-        bytes as f64 / 1e6,
-        bytes as f64 / n as f64
+        mem.total() as f64 / 1e6,
+        per(mem.total()),
+        per(mem.fst),
+        per(mem.columns),
+        per(mem.grams),
+        per(mem.tables),
     );
     let tmp = tempfile::tempdir()?;
     let file = tmp.path().join("serials.idx");
@@ -551,25 +609,53 @@ pub fn run(n: usize) -> anyhow::Result<()> {
     let all = Filter::new(Groups::All);
     let mut model = Filter::new(Groups::All);
     model.model = Some(7);
-    println!("  armtrace queries (parse + search, {QUERIES} each, p50 / p95; matches found):");
-    let rows: [(&str, &[Query], u8, &Filter, &str); 8] = [
-        ("exact", &sets.exact, 0, &all, "target p95 < 5 µs"),
-        ("confusable", &sets.confusable, 0, &all, "target p95 < 5 µs"),
-        ("exact, reader's groups", &sets.exact, 0, &reader, ""),
-        ("one ?", &sets.wildcard, 0, &all, "target < 50 µs"),
-        ("2 edits", &sets.edits, 2, &all, "target < 10 ms"),
-        ("2 edits, one model", &sets.edits, 2, &model, ""),
-        ("5-char fragment", &sets.fragment, 0, &all, "target < 1 ms"),
-        ("range of 100", &sets.range, 0, &all, ""),
+    let rows: [(&str, &[Query], u8, &Filter, Option<usize>, &str); 11] = [
+        ("exact", &sets.exact, 0, &all, None, "target p95 < 5 µs"),
+        (
+            "confusable",
+            &sets.confusable,
+            0,
+            &all,
+            None,
+            "target p95 < 5 µs",
+        ),
+        ("exact, reader's groups", &sets.exact, 0, &reader, None, ""),
+        ("one ?", &sets.wildcard, 0, &all, None, "target < 50 µs"),
+        ("2 edits", &sets.edits, 2, &all, None, "target < 10 ms"),
+        ("2 edits, top 50", &sets.edits, 2, &all, Some(50), ""),
+        ("2 edits, one model", &sets.edits, 2, &model, None, ""),
+        ("2 edits + transpositions", &sets.edits, 3, &all, None, ""),
+        (
+            "5-char fragment",
+            &sets.fragment,
+            0,
+            &all,
+            None,
+            "target < 1 ms",
+        ),
+        (
+            "5-char fragment, top 50",
+            &sets.fragment,
+            0,
+            &all,
+            Some(50),
+            "",
+        ),
+        ("range of 100", &sets.range, 0, &all, None, ""),
     ];
-    for (name, qs, edits, filter, target) in rows {
-        let (p50, p95, found) = time_armtrace(&index, qs, edits, filter);
+    println!(
+        "  armtrace queries (parse + search, {QUERIES} each; every match written out unless a top N is asked; matches in all):"
+    );
+    for (name, qs, edits, filter, limit, target) in rows {
+        let (p50, p95, found) = time_armtrace(&index, qs, edits, filter, limit);
         println!(
-            "    {name:<24} p50 {:>10} p95 {:>10}  {found} matches  {target}",
+            "    {name:<26} p50 {:>10} p95 {:>10}  {found} matches  {target}",
             us(p50),
             us(p95)
         );
     }
+
+    automata(&entries, &sets.edits);
 
     // Adding 10k serials to the built index (into the additions; no merge at this size).
     let fresh: Vec<Entry> = generate(n + 10_000).split_off(n);
@@ -579,8 +665,8 @@ pub fn run(n: usize) -> anyhow::Result<()> {
         index.add(e);
     }
     let add = t.elapsed();
-    let (_, p95, _) = time_armtrace(&index, &sets.exact, 0, &all);
-    let (_, wp95, _) = time_armtrace(&index, &sets.wildcard, 0, &all);
+    let (_, p95, _) = time_armtrace(&index, &sets.exact, 0, &all, None);
+    let (_, wp95, _) = time_armtrace(&index, &sets.wildcard, 0, &all, None);
     let t = Instant::now();
     index.merge();
     println!(

@@ -21,8 +21,9 @@
 //!
 //! `expected_chance_matches = N · min(1, q)`. It falls as the pattern gets longer (each known
 //! character divides it by `a`), rises with the population and with the edits allowed, and is
-//! used to rank matches of the same kind: an exact 10-character match within one model is
-//! about `N · 10⁻¹⁰`; two edits on a six-digit serial among five million are several thousand.
+//! used to rank matches of the same kind: an exact match on "AB12345678" within a model of
+//! 20 000 serials expects 5·10⁻⁷ chance matches; two edits on a six-digit serial among five
+//! million expect about 30 000.
 
 use crate::matching::MatchKind;
 use crate::normalise::CharClass;

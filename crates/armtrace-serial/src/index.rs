@@ -22,7 +22,9 @@ use crate::chance::expected_chance_matches;
 use crate::entry::{Context, Entry, Facet, Filter, RecordRef};
 use crate::error::PatternError;
 use crate::grams::{GRAM, Grams};
-use crate::matching::{Match, MatchKind, range_matches, rank, serial_kind, wildcard_matches};
+use crate::matching::{
+    Found, Match, MatchKind, Order, range_matches, serial_kind, wildcard_matches,
+};
 use crate::normalise::{match_key, reading, shape};
 use crate::packed::Packed;
 use crate::pattern::{Pattern, Token};
@@ -80,10 +82,16 @@ impl Dicts {
         id
     }
 
-    /// Counts an entry in (`delta` = 1) or out (`delta` = -1).
-    pub fn count(&mut self, facet: u32, raw: &str, delta: i64) {
+    /// Counts an entry with `raw` in; returns the number of its shape.
+    pub fn count_in(&mut self, facet: u32, raw: &str) -> u32 {
         let s = self.shape(shape(&reading(raw)));
-        let c = self.counts.entry((facet, s)).or_insert(0);
+        self.count(facet, s, 1);
+        s
+    }
+
+    /// Counts an entry in (`delta` = 1) or out (`delta` = -1).
+    pub fn count(&mut self, facet: u32, shape: u32, delta: i64) {
+        let c = self.counts.entry((facet, shape)).or_insert(0);
         *c = c.saturating_add_signed(delta);
     }
 
@@ -131,6 +139,7 @@ pub(crate) struct Item {
     pub raw: Box<str>,
     pub record: u64,
     pub facet: u32,
+    pub shape: u32,
 }
 
 /// One entry of the additions.
@@ -139,6 +148,7 @@ pub(crate) struct DeltaEntry {
     pub raw: String,
     pub record: u64,
     pub facet: u32,
+    pub shape: u32,
 }
 
 /// The immutable part.
@@ -151,6 +161,8 @@ pub(crate) struct Base {
     pub records: Packed,
     pub facets: Packed,
     pub templates: Packed,
+    /// The shape number of each entry (for its population, without reading its text).
+    pub shapes: Packed,
     pub template_texts: Vec<String>,
     pub grams: Grams,
 }
@@ -172,6 +184,7 @@ impl Base {
         let mut records = Vec::with_capacity(len);
         let mut facets = Vec::with_capacity(len);
         let mut templates = Vec::with_capacity(len);
+        let mut shapes = Vec::with_capacity(len);
         let mut firsts: Vec<u32> = Vec::new();
         for (i, it) in items.iter().enumerate() {
             if i == 0 || items[i - 1].key != it.key {
@@ -193,6 +206,7 @@ impl Base {
                 }
             };
             templates.push(id);
+            shapes.push(u64::from(it.shape));
         }
         set(len);
         let grams = Grams::build(
@@ -210,6 +224,7 @@ impl Base {
             records: Packed::new(&records),
             facets: Packed::new(&facets),
             templates: Packed::new(&templates),
+            shapes: Packed::new(&shapes),
             template_texts,
             grams,
         }
@@ -239,18 +254,43 @@ impl Base {
         String::from_utf8(bytes).ok()
     }
 
-    fn heap_bytes(&self) -> usize {
-        self.fst.as_fst().as_bytes().len()
-            + self.starts.capacity() * 8
-            + self.records.heap_bytes()
-            + self.facets.heap_bytes()
-            + self.templates.heap_bytes()
-            + self
+    fn memory(&self) -> Memory {
+        Memory {
+            fst: self.fst.as_fst().as_bytes().len(),
+            columns: self.starts.capacity() * 8
+                + self.records.heap_bytes()
+                + self.facets.heap_bytes()
+                + self.templates.heap_bytes()
+                + self.shapes.heap_bytes(),
+            grams: self.grams.heap_bytes(),
+            tables: self
                 .template_texts
                 .iter()
                 .map(|t| t.capacity() + 24)
-                .sum::<usize>()
-            + self.grams.heap_bytes()
+                .sum::<usize>(),
+            additions: 0,
+        }
+    }
+}
+
+/// Bytes an index holds on the heap, by part (capacities summed).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Memory {
+    /// The fst's bytes.
+    pub fst: usize,
+    /// The starts bitset and the packed record, facet and template columns.
+    pub columns: usize,
+    /// The 4-gram index.
+    pub grams: usize,
+    /// Facets, shapes, counts and templates.
+    pub tables: usize,
+    /// Additions and tombstones.
+    pub additions: usize,
+}
+
+impl Memory {
+    pub fn total(&self) -> usize {
+        self.fst + self.columns + self.grams + self.tables + self.additions
     }
 }
 
@@ -280,12 +320,13 @@ impl IndexBuilder {
 
     pub fn add(&mut self, e: Entry) {
         let facet = self.dicts.facet(Facet::of(&e));
-        self.dicts.count(facet, &e.raw, 1);
+        let shape = self.dicts.count_in(facet, &e.raw);
         self.items.push(Item {
             key: match_key(&e.raw).into_boxed_str(),
             raw: e.raw.into_boxed_str(),
             record: e.record.id,
             facet,
+            shape,
         });
     }
 
@@ -355,19 +396,36 @@ enum Source<'a> {
     Delta(&'a [DeltaEntry]),
 }
 
-/// Turns candidate keys into matches, applying the filter and the tombstones.
+/// A match before it is written out: ranked on these, then only the ones kept get their
+/// reading, shape and strings.
+struct Hit {
+    kind: MatchKind,
+    expected: f64,
+    /// Its key, in the collector's `keys`.
+    key: u32,
+    raw: String,
+    record: u64,
+    facet: Facet,
+    shape: u32,
+    population: u64,
+}
+
+/// Turns candidate keys into hits, applying the filter and the tombstones.
 struct Collector<'a> {
     index: &'a SerialIndex,
     pattern: &'a Pattern,
     filter: &'a Filter,
-    out: Vec<Match>,
+    keys: Vec<String>,
+    hits: Vec<Hit>,
     /// Populations by (context, shape number).
     populations: HashMap<(u32, u32), u64>,
 }
 
 impl Collector<'_> {
-    /// Adds the visible entries under `key`; `kind` classes each one from its reading.
+    /// Adds the visible entries under `key`; `kind` classes each one from its raw text.
     fn add(&mut self, key: &str, src: Source<'_>, kind: &dyn Fn(&str) -> MatchKind) {
+        let mut key_no = None;
+        let key_len = key.chars().count();
         match src {
             Source::Base(first) => {
                 let base = &self.index.base;
@@ -382,7 +440,10 @@ impl Collector<'_> {
                     if !self.filter.allows(&f) {
                         continue;
                     }
-                    self.push(key, base.raw(i, key), base.records.get(i), f, kind);
+                    let shape = base.shapes.get(i) as u32;
+                    let k = self.key_no(&mut key_no, key);
+                    let raw = base.raw(i, key);
+                    self.push(k, key_len, raw, base.records.get(i), f, shape, kind);
                 }
             }
             Source::Delta(entries) => {
@@ -393,47 +454,103 @@ impl Collector<'_> {
                     if !self.filter.allows(&f) {
                         continue;
                     }
-                    self.push(key, e.raw.clone(), e.record, f, kind);
+                    let k = self.key_no(&mut key_no, key);
+                    self.push(k, key_len, e.raw.clone(), e.record, f, e.shape, kind);
                 }
             }
         }
     }
 
+    /// The key's number in `keys`, adding it the first time.
+    fn key_no(&mut self, no: &mut Option<u32>, key: &str) -> u32 {
+        *no.get_or_insert_with(|| {
+            self.keys.push(key.to_string());
+            (self.keys.len() - 1) as u32
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
-        key: &str,
+        key: u32,
+        key_len: usize,
         raw: String,
         record: u64,
-        f: Facet,
+        facet: Facet,
+        shape: u32,
         kind: &dyn Fn(&str) -> MatchKind,
     ) {
-        let read = reading(&raw);
-        let kind = kind(&read);
-        let sh = shape(&read);
+        let kind = kind(&raw);
         let index = self.index;
         let filter = self.filter;
-        let shape_id = index.dicts.shape_ids.get(&sh).copied().unwrap_or(u32::MAX);
         let population = *self
             .populations
-            .entry((f.context.id, shape_id))
-            .or_insert_with(|| index.population(f.context.id, shape_id, filter));
-        let expected = expected_chance_matches(self.pattern, kind, key.chars().count(), population);
-        self.out.push(Match {
+            .entry((facet.context.id, shape))
+            .or_insert_with(|| index.population(facet.context.id, shape, filter));
+        let expected = expected_chance_matches(self.pattern, kind, key_len, population);
+        self.hits.push(Hit {
             kind,
+            expected,
+            key,
             raw,
-            key: key.to_string(),
-            reading: read,
-            shape: sh,
-            context: f.context,
-            record: RecordRef {
-                kind: f.kind,
-                id: record,
-            },
-            role: f.role,
-            group: f.group,
+            record,
+            facet,
+            shape,
             population,
-            expected_chance_matches: expected,
         });
+    }
+
+    /// Ranks the hits and writes out the first `limit` as matches.
+    fn finish(self, limit: Option<usize>) -> Found {
+        let Collector {
+            index,
+            keys,
+            mut hits,
+            ..
+        } = self;
+        fn order<'h>(keys: &'h [String], h: &'h Hit) -> Order<'h> {
+            Order {
+                kind: h.kind,
+                expected: h.expected,
+                key: keys.get(h.key as usize).map_or("", String::as_str),
+                raw: &h.raw,
+                context: h.facet.context,
+                record: RecordRef {
+                    kind: h.facet.kind,
+                    id: h.record,
+                },
+                group: h.facet.group,
+                role: h.facet.role,
+            }
+        }
+        hits.sort_by(|a, b| order(&keys, a).cmp(&order(&keys, b)));
+        let total = hits.len();
+        hits.truncate(limit.unwrap_or(usize::MAX));
+        let matches = hits
+            .into_iter()
+            .map(|h| Match {
+                kind: h.kind,
+                key: keys.get(h.key as usize).cloned().unwrap_or_default(),
+                reading: reading(&h.raw),
+                raw: h.raw,
+                shape: index
+                    .dicts
+                    .shapes
+                    .get(h.shape as usize)
+                    .cloned()
+                    .unwrap_or_default(),
+                context: h.facet.context,
+                record: RecordRef {
+                    kind: h.facet.kind,
+                    id: h.record,
+                },
+                role: h.facet.role,
+                group: h.facet.group,
+                population: h.population,
+                expected_chance_matches: h.expected,
+            })
+            .collect();
+        Found { matches, total }
     }
 }
 
@@ -501,12 +618,13 @@ impl SerialIndex {
     /// Adds an entry; merges when the pending changes pass the threshold.
     pub fn add(&mut self, e: Entry) {
         let facet = self.dicts.facet(Facet::of(&e));
-        self.dicts.count(facet, &e.raw, 1);
+        let shape = self.dicts.count_in(facet, &e.raw);
         let key = match_key(&e.raw).into_bytes();
         self.delta.entry(key).or_default().push(DeltaEntry {
             raw: e.raw,
             record: e.record.id,
             facet,
+            shape,
         });
         self.delta_len += 1;
         self.merge_if_due();
@@ -516,7 +634,6 @@ impl SerialIndex {
     /// indexed); returns how many were removed.
     pub fn remove(&mut self, raw: &str, record: RecordRef) -> usize {
         let key = match_key(raw);
-        let mut removed = 0;
         let facets = &self.dicts.facets;
         let is_it = |rec: u64, facet: u32| {
             rec == record.id
@@ -524,12 +641,12 @@ impl SerialIndex {
                     .get(facet as usize)
                     .is_some_and(|f| f.kind == record.kind)
         };
-        let mut gone: Vec<(u32, String)> = Vec::new();
+        let mut gone: Vec<(u32, u32)> = Vec::new();
         if let Some(list) = self.delta.get_mut(key.as_bytes()) {
             list.retain(|e| {
                 let hit = is_it(e.record, e.facet);
                 if hit {
-                    gone.push((e.facet, e.raw.clone()));
+                    gone.push((e.facet, e.shape));
                 }
                 !hit
             });
@@ -544,13 +661,13 @@ impl SerialIndex {
                 let facet = self.base.facets.get(i) as u32;
                 if !self.tombstones.contains(i as u32) && is_it(self.base.records.get(i), facet) {
                     self.tombstones.insert(i as u32);
-                    gone.push((facet, self.base.raw(i, &key)));
+                    gone.push((facet, self.base.shapes.get(i) as u32));
                 }
             }
         }
-        removed += gone.len();
-        for (facet, raw) in gone {
-            self.dicts.count(facet, &raw, -1);
+        let removed = gone.len();
+        for (facet, shape) in gone {
+            self.dicts.count(facet, shape, -1);
         }
         self.merge_if_due();
         removed
@@ -581,6 +698,7 @@ impl SerialIndex {
                     key: key.clone().into_boxed_str(),
                     record: self.base.records.get(i),
                     facet: self.base.facets.get(i) as u32,
+                    shape: self.base.shapes.get(i) as u32,
                 });
             }
         }
@@ -592,6 +710,7 @@ impl SerialIndex {
                     raw: e.raw.into_boxed_str(),
                     record: e.record,
                     facet: e.facet,
+                    shape: e.shape,
                 });
             }
         }
@@ -622,19 +741,20 @@ impl SerialIndex {
         pattern: &Pattern,
         opts: &SearchOptions,
         filter: &Filter,
-    ) -> Result<Vec<Match>, PatternError> {
+    ) -> Result<Found, PatternError> {
         check_options(pattern, opts)?;
         let mut c = Collector {
             index: self,
             pattern,
             filter,
-            out: Vec::new(),
+            keys: Vec::new(),
+            hits: Vec::new(),
             populations: HashMap::default(),
         };
         match pattern {
             Pattern::Serial(p) => match p.plain_key() {
                 Some(key) if opts.max_edits == 0 => {
-                    let kind = |read: &str| serial_kind(p, key, read, 0);
+                    let kind = |raw: &str| serial_kind(p, key, raw, 0);
                     if let Some(first) = self.base.fst.get(key.as_bytes()) {
                         c.add(key, Source::Base(first as usize), &kind);
                     }
@@ -652,13 +772,13 @@ impl SerialIndex {
                     while let Some((k, first)) = stream.next() {
                         let key = String::from_utf8_lossy(k).into_owned();
                         let d = dist(k);
-                        let kind = |read: &str| serial_kind(p, &key, read, d);
+                        let kind = |raw: &str| serial_kind(p, &key, raw, d);
                         c.add(&key, Source::Base(first as usize), &kind);
                     }
                     walk(&self.delta, &dfa, |k, list| {
                         let key = String::from_utf8_lossy(k).into_owned();
                         let d = dist(k);
-                        let kind = |read: &str| serial_kind(p, &key, read, d);
+                        let kind = |raw: &str| serial_kind(p, &key, raw, d);
                         c.add(&key, Source::Delta(list), &kind);
                     });
                 }
@@ -672,7 +792,7 @@ impl SerialIndex {
                                 continue;
                             };
                             if wildcard_matches(&p.tokens, &key) {
-                                let kind = |read: &str| serial_kind(p, &key, read, 0);
+                                let kind = |raw: &str| serial_kind(p, &key, raw, 0);
                                 c.add(&key, Source::Base(first as usize), &kind);
                             }
                         }
@@ -680,13 +800,13 @@ impl SerialIndex {
                         let mut stream = self.base.fst.search(&aut).into_stream();
                         while let Some((k, first)) = stream.next() {
                             let key = String::from_utf8_lossy(k).into_owned();
-                            let kind = |read: &str| serial_kind(p, &key, read, 0);
+                            let kind = |raw: &str| serial_kind(p, &key, raw, 0);
                             c.add(&key, Source::Base(first as usize), &kind);
                         }
                     }
                     let mut delta = |k: &[u8], list: &Vec<DeltaEntry>| {
                         let key = String::from_utf8_lossy(k).into_owned();
-                        let kind = |read: &str| serial_kind(p, &key, read, 0);
+                        let kind = |raw: &str| serial_kind(p, &key, raw, 0);
                         c.add(&key, Source::Delta(list), &kind);
                     };
                     if leading_run {
@@ -756,17 +876,11 @@ impl SerialIndex {
                 }
             }
         }
-        let mut out = c.out;
-        rank(&mut out);
-        if let Some(limit) = opts.limit {
-            out.truncate(limit);
-        }
-        Ok(out)
+        Ok(c.finish(opts.limit))
     }
 
-    /// Bytes the index holds on the heap (capacities summed; the benchmark also counts them
-    /// with its allocator).
-    pub fn heap_bytes(&self) -> usize {
+    /// Bytes the index holds on the heap, by part (capacities summed).
+    pub fn memory(&self) -> Memory {
         let delta: usize = self
             .delta
             .iter()
@@ -778,7 +892,10 @@ impl SerialIndex {
                         .sum::<usize>()
             })
             .sum();
-        self.base.heap_bytes() + delta + self.tombstones.serialized_size() + self.dicts.heap_bytes()
+        let mut m = self.base.memory();
+        m.tables += self.dicts.heap_bytes();
+        m.additions = delta + self.tombstones.serialized_size();
+        m
     }
 
     /// Every live entry, in key order (additions after the base's entries of the same key are

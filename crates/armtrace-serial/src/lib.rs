@@ -58,7 +58,7 @@ mod template;
 
 pub use entry::{Context, Entry, Filter, Groups, MarkingRole, RecordKind, RecordRef};
 pub use error::{LoadError, PatternError};
-pub use index::{IndexBuilder, SearchOptions, SerialIndex};
+pub use index::{IndexBuilder, Memory, SearchOptions, SerialIndex};
 pub use linear::LinearIndex;
-pub use matching::{Match, MatchKind};
+pub use matching::{Found, Match, MatchKind};
 pub use pattern::Pattern;

@@ -6,7 +6,7 @@ use crate::entry::{Entry, Filter, RecordRef};
 use crate::error::PatternError;
 use crate::index::{SearchOptions, check_options};
 use crate::matching::{
-    Match, MatchKind, edit_distance, range_matches, rank, serial_kind, wildcard_matches,
+    Found, Match, MatchKind, edit_distance, range_matches, rank, serial_kind, wildcard_matches,
 };
 use crate::normalise::{match_key, reading, shape};
 use crate::pattern::Pattern;
@@ -46,14 +46,14 @@ impl LinearIndex {
     }
 
     /// How `key` (of an entry with `raw`) matches, if it does.
-    fn kind(pattern: &Pattern, opts: &SearchOptions, key: &str, read: &str) -> Option<MatchKind> {
+    fn kind(pattern: &Pattern, opts: &SearchOptions, key: &str, raw: &str) -> Option<MatchKind> {
         match pattern {
             Pattern::Serial(p) => {
                 if let Some(q) = p.plain_key() {
                     let d = edit_distance(q, key, opts.transpositions);
-                    (d <= usize::from(opts.max_edits)).then(|| serial_kind(p, key, read, d as u8))
+                    (d <= usize::from(opts.max_edits)).then(|| serial_kind(p, key, raw, d as u8))
                 } else {
-                    wildcard_matches(&p.tokens, key).then(|| serial_kind(p, key, read, 0))
+                    wildcard_matches(&p.tokens, key).then(|| serial_kind(p, key, raw, 0))
                 }
             }
             Pattern::Fragment(f) => key.contains(f.key.as_str()).then_some(MatchKind::Fragment),
@@ -66,7 +66,7 @@ impl LinearIndex {
         pattern: &Pattern,
         opts: &SearchOptions,
         filter: &Filter,
-    ) -> Result<Vec<Match>, PatternError> {
+    ) -> Result<Found, PatternError> {
         check_options(pattern, opts)?;
         let mut out = Vec::new();
         for e in &self.entries {
@@ -75,10 +75,10 @@ impl LinearIndex {
             if !filter.allows(&f) {
                 continue;
             }
-            let read = reading(&e.raw);
-            let Some(kind) = Self::kind(pattern, opts, &key, &read) else {
+            let Some(kind) = Self::kind(pattern, opts, &key, &e.raw) else {
                 continue;
             };
+            let read = reading(&e.raw);
             let sh = shape(&read);
             let population = self
                 .entries
@@ -109,9 +109,13 @@ impl LinearIndex {
             });
         }
         rank(&mut out);
+        let total = out.len();
         if let Some(limit) = opts.limit {
             out.truncate(limit);
         }
-        Ok(out)
+        Ok(Found {
+            matches: out,
+            total,
+        })
     }
 }

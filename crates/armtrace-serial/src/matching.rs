@@ -3,6 +3,7 @@
 //! scan applies these functions to every entry.
 
 use crate::entry::{Context, MarkingRole, RecordRef};
+use crate::normalise::reading;
 use crate::pattern::{Range, SerialPattern, Token, numeric_cmp};
 
 /// How a match was found, strongest evidence first.
@@ -62,35 +63,67 @@ pub struct Match {
     pub expected_chance_matches: f64,
 }
 
-/// Ranks matches: stronger kind first, then fewer expected chance matches; ties in a fixed order.
-pub fn rank(matches: &mut [Match]) {
-    matches.sort_by(|a, b| {
+/// What a search found: the strongest matches (all of them, or as many as the limit asked) and
+/// how many there were in all.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Found {
+    pub matches: Vec<Match>,
+    pub total: usize,
+}
+
+/// The ranking of a match: stronger kind first, then fewer expected chance matches; ties in a
+/// fixed order (key, raw text, context, record, group, role).
+#[derive(Debug)]
+pub(crate) struct Order<'a> {
+    pub kind: MatchKind,
+    pub expected: f64,
+    pub key: &'a str,
+    pub raw: &'a str,
+    pub context: Context,
+    pub record: RecordRef,
+    pub group: u32,
+    pub role: MarkingRole,
+}
+
+impl Order<'_> {
+    pub fn cmp(&self, b: &Order<'_>) -> std::cmp::Ordering {
+        let a = self;
         a.kind
             .rank()
             .cmp(&b.kind.rank())
-            .then(
-                a.expected_chance_matches
-                    .total_cmp(&b.expected_chance_matches),
-            )
-            .then_with(|| a.key.cmp(&b.key))
-            .then_with(|| a.raw.cmp(&b.raw))
+            .then(a.expected.total_cmp(&b.expected))
+            .then_with(|| a.key.cmp(b.key))
+            .then_with(|| a.raw.cmp(b.raw))
             .then_with(|| a.context.cmp(&b.context))
             .then_with(|| a.record.cmp(&b.record))
             .then_with(|| a.group.cmp(&b.group))
             .then_with(|| a.role.cmp(&b.role))
-    });
+    }
+
+    pub fn of(m: &Match) -> Order<'_> {
+        Order {
+            kind: m.kind,
+            expected: m.expected_chance_matches,
+            key: &m.key,
+            raw: &m.raw,
+            context: m.context,
+            record: m.record,
+            group: m.group,
+            role: m.role,
+        }
+    }
 }
 
-/// The kind of a match of serial pattern `p` on a key it matches, for an entry with
-/// `entry_reading` (`distance`: the edit distance when the pattern is plain).
-pub(crate) fn serial_kind(
-    p: &SerialPattern,
-    key: &str,
-    entry_reading: &str,
-    distance: u8,
-) -> MatchKind {
+/// Ranks matches (see [`Order`]).
+pub fn rank(matches: &mut [Match]) {
+    matches.sort_by(|a, b| Order::of(a).cmp(&Order::of(b)));
+}
+
+/// The kind of a match of serial pattern `p` on a key it matches, for an entry with `raw`
+/// (`distance`: the edit distance when the pattern is plain).
+pub(crate) fn serial_kind(p: &SerialPattern, key: &str, raw: &str, distance: u8) -> MatchKind {
     if p.as_read.as_deref() == Some(key) {
-        if p.reading.as_deref() == Some(entry_reading) {
+        if p.reading.as_deref() == Some(reading(raw).as_str()) {
             MatchKind::Exact
         } else {
             MatchKind::Confusable

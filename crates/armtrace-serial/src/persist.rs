@@ -163,6 +163,7 @@ impl SerialIndex {
         o.packed(&b.records);
         o.packed(&b.facets);
         o.packed(&b.templates);
+        o.packed(&b.shapes);
         o.u64(b.template_texts.len() as u64);
         for t in &b.template_texts {
             o.bytes(t.as_bytes());
@@ -182,6 +183,7 @@ impl SerialIndex {
                 o.bytes(e.raw.as_bytes());
                 o.u64(e.record);
                 o.u32(e.facet);
+                o.u32(e.shape);
             }
         }
         let payload = o.0;
@@ -307,7 +309,8 @@ fn read_payload(i: &mut In<'_>) -> Result<SerialIndex, LoadError> {
     let records = i.packed("records")?;
     let facets = i.packed("facet column")?;
     let templates = i.packed("template column")?;
-    if records.len != len || facets.len != len || templates.len != len {
+    let shapes = i.packed("shape column")?;
+    if records.len != len || facets.len != len || templates.len != len || shapes.len != len {
         return Err(damaged("columns"));
     }
     let n = i.count(8, "templates")?;
@@ -340,19 +343,25 @@ fn read_payload(i: &mut In<'_>) -> Result<SerialIndex, LoadError> {
     if tombstones.max().is_some_and(|m| m as usize >= len) {
         return Err(damaged("tombstones"));
     }
-    let n = i.count(20, "additions")?;
+    let n = i.count(24, "additions")?;
     let mut delta: BTreeMap<Vec<u8>, Vec<DeltaEntry>> = BTreeMap::new();
     for _ in 0..n {
         let raw = i.string("additions")?;
         let record = i.u64("additions")?;
         let facet = i.u32("additions")?;
-        if facet as usize >= dicts.facets.len() {
+        let shape = i.u32("additions")?;
+        if facet as usize >= dicts.facets.len() || shape as usize >= dicts.shapes.len() {
             return Err(damaged("additions"));
         }
         delta
             .entry(crate::normalise::match_key(&raw).into_bytes())
             .or_default()
-            .push(DeltaEntry { raw, record, facet });
+            .push(DeltaEntry {
+                raw,
+                record,
+                facet,
+                shape,
+            });
     }
     Ok(SerialIndex {
         base: Base {
@@ -362,6 +371,7 @@ fn read_payload(i: &mut In<'_>) -> Result<SerialIndex, LoadError> {
             records,
             facets,
             templates,
+            shapes,
             template_texts,
             grams,
         },

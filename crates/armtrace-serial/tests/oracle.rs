@@ -181,13 +181,15 @@ fn pattern_text(spec: &PatternSpec, entries: &[Entry]) -> (String, Option<String
     }
 }
 
+type QuerySpec = (PatternSpec, u8, bool, Option<usize>, Filter);
+
 fn check_same(
     index: &SerialIndex,
     linear: &LinearIndex,
-    queries: &[(PatternSpec, u8, bool, Filter)],
+    queries: &[QuerySpec],
     entries: &[Entry],
 ) -> Result<(), TestCaseError> {
-    for (spec, edits, transpositions, filter) in queries {
+    for (spec, edits, transpositions, limit, filter) in queries {
         let (text, mask) = pattern_text(spec, entries);
         let Ok(pattern) = Pattern::parse(&text, mask.as_deref()) else {
             continue;
@@ -199,18 +201,19 @@ fn check_same(
         let opts = SearchOptions {
             max_edits: edits,
             transpositions: *transpositions,
-            limit: None,
+            limit: *limit,
         };
         let got = index.search(&pattern, &opts, filter);
         let want = linear.search(&pattern, &opts, filter);
         prop_assert_eq!(
             &got,
             &want,
-            "pattern {:?} mask {:?} edits {} transpositions {} filter {:?}",
+            "pattern {:?} mask {:?} edits {} transpositions {} limit {:?} filter {:?}",
             text,
             mask,
             edits,
             transpositions,
+            limit,
             filter
         );
     }
@@ -251,7 +254,10 @@ proptest! {
         initial in prop::collection::vec(entry(), 0..40),
         ops in prop::collection::vec(op(), 0..25),
         threshold in prop::option::of(0usize..8),
-        queries in prop::collection::vec((pattern_spec(), 0u8..3, any::<bool>(), filter()), 1..12),
+        queries in prop::collection::vec(
+            (pattern_spec(), 0u8..3, any::<bool>(), prop::option::weighted(0.2, 0usize..4), filter()),
+            1..12,
+        ),
     ) {
         let mut index = SerialIndex::build(initial.clone());
         let mut linear = LinearIndex::new(initial.clone());
