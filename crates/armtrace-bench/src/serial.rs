@@ -305,6 +305,9 @@ fn us(x: f64) -> String {
     }
 }
 
+/// A benchmark row: name, queries, edits (3: two with transpositions), filter, limit, target.
+type Row<'a> = (&'a str, &'a [Query], u8, &'a Filter, Option<usize>, &'a str);
+
 /// Times each query in armtrace (parse and search); returns p50/p95 in µs and matches found.
 fn time_armtrace(
     index: &SerialIndex,
@@ -609,7 +612,7 @@ pub fn run(n: usize) -> anyhow::Result<()> {
     let all = Filter::new(Groups::All);
     let mut model = Filter::new(Groups::All);
     model.model = Some(7);
-    let rows: [(&str, &[Query], u8, &Filter, Option<usize>, &str); 11] = [
+    let rows: [Row<'_>; 11] = [
         ("exact", &sets.exact, 0, &all, None, "target p95 < 5 µs"),
         (
             "confusable",
