@@ -7,10 +7,18 @@
 //!   entry (so values rise with the keys, and the fst also finds a key from that number:
 //!   `get_key`), and a bitset marks where each key's entries start;
 //! - per entry, bit-packed columns hold the record id, a *facet* number (context, maker, model,
-//!   group, record kind and role, stored once in a table: there are few distinct ones) and a
+//!   group, record kind and role, stored once in a table: there are few distinct ones), a
 //!   *template* number (the raw text as a pattern over the key, see `template`: there are few
-//!   distinct ones too);
+//!   distinct ones too) and a *shape* number (for the population behind the chance figure);
 //! - the 4-gram index maps grams to roaring bitmaps of first-entry numbers (see `grams`).
+//!
+//! Measured on synthetic serials in lots (`armtrace-bench serial`): about 10.5 bytes a serial
+//! at 5M and 11.5 at 10M, of which the fst is almost nothing (consecutive numbers minimise to a
+//! few shared nodes), the columns 6 and the 4-grams 5.
+//!
+//! A search collects *hits* (kind, chance figure, key number, raw text, record, facet), ranks
+//! them, and writes out only as many [`Match`]es as the limit asks, with [`Found::total`]
+//! counting them all.
 //!
 //! Additions go into a `BTreeMap` from key to entries, walked with the same automata as the fst
 //! (seeking past rejected prefixes). Removals of base entries set their bit in the tombstone
@@ -19,7 +27,7 @@
 
 use crate::automata::{DigitTail, Wildcard, walk};
 use crate::chance::expected_chance_matches;
-use crate::entry::{Context, Entry, Facet, Filter, RecordRef};
+use crate::entry::{Entry, Facet, Filter, RecordRef};
 use crate::error::PatternError;
 use crate::grams::{GRAM, Grams};
 use crate::matching::{
@@ -898,8 +906,7 @@ impl SerialIndex {
         m
     }
 
-    /// Every live entry, in key order (additions after the base's entries of the same key are
-    /// not interleaved: order is base, then additions).
+    /// Every live entry: the base's in key order, then the additions' in key order.
     pub fn entries(&self) -> Vec<Entry> {
         let mut out = Vec::with_capacity(self.len());
         let facet = |f: u32| self.dicts.facets.get(f as usize).copied();
@@ -934,14 +941,5 @@ impl SerialIndex {
             }
         }
         out
-    }
-}
-
-/// A context with no maker or model, for tests and examples.
-pub fn context(id: u32) -> Context {
-    Context {
-        id,
-        maker: None,
-        model: None,
     }
 }

@@ -35,6 +35,10 @@
 //!
 //! Matches are ranked by kind (exact, confusable, range, wildcard, 1 edit, 2 edits, fragment),
 //! then by fewest expected chance matches ([`chance`]), then by key, raw text, context and record.
+//! A search returns [`Found`]: the strongest matches (up to [`SearchOptions::limit`]) and how many
+//! there were. Each [`Match`] carries its kind, the raw text as stored, its key and reading, its
+//! shape, context, record, role (an `Unspecified` marking is only a possible serial), group,
+//! population and `expected_chance_matches`.
 //!
 //! # Structure
 //! [`SerialIndex`] (see [`index`]) keeps an immutable base (fst + packed columns + 4-gram roaring

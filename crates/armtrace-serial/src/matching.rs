@@ -114,7 +114,8 @@ impl Order<'_> {
     }
 }
 
-/// Ranks matches (see [`Order`]).
+/// Ranks matches: stronger kind first, then fewer expected chance matches; ties by key, raw
+/// text, context, record, group and role.
 pub fn rank(matches: &mut [Match]) {
     matches.sort_by(|a, b| Order::of(a).cmp(&Order::of(b)));
 }
