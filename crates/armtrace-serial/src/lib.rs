@@ -46,7 +46,7 @@
 //! oracle that applies the same rules ([`matching`]) by scanning, and the property tests check
 //! that both answer the same.
 
-pub mod automata;
+mod automata;
 pub mod chance;
 pub mod entry;
 pub mod error;
