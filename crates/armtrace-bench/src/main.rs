@@ -16,6 +16,7 @@ mod parse;
 mod phash;
 mod register;
 mod scale;
+mod serial;
 
 /// The same allocator as the `armtrace` binary, so that the figures are the program's.
 #[global_allocator]
@@ -53,7 +54,13 @@ const HELP: &str = "usage: armtrace-bench <benchmark>
                      files; then verify. DIR keeps the files (default: a temporary directory).
   audit [N]          audit verify --deep over N entries (default 1000000), one per documented item
                      written by add_item (each signing its own checkpoint), against re-hashing the
-                     chain in the same run; time and peak memory";
+                     chain in the same run; time and peak memory
+  serial [N]         the serial index over N synthetic serials (default 5000000): build time,
+                     bytes per serial, adding 10k, save/load, p50/p95 of exact, confusable, one ?,
+                     2 edits, 5-character fragment and range queries, against the same queries in
+                     the sqlite3 shell and PostgreSQL with a pg_trgm GIN index (at ARMTRACE_TEST_PG,
+                     default postgres://root@127.0.0.1:5432/test; ARMTRACE_BENCH_SERIAL_ONLY=1
+                     skips both baselines)";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -81,6 +88,7 @@ fn main() -> anyhow::Result<()> {
                 count(args.get(1), 100_000) as u64,
                 args.get(2).map(std::path::PathBuf::from),
             ),
+            Some("serial") => serial::run(count(args.get(1), 5_000_000)),
             Some("phash") => phash::run(count(args.get(1), 1_000_000)),
             Some("items") => items::run(count(args.get(1), 1_000_000) as u64).await,
             Some("evidence") => {
