@@ -122,3 +122,17 @@ fn both_backends_have_the_same_migrations() {
         "every migration exists for both backends"
     );
 }
+
+#[test]
+fn the_readme_documents_every_error_code() {
+    let readme = read(&root().join("README.md"));
+    let missing: Vec<&str> = armtrace_core::Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| !readme.contains(&format!("`{c}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README.md's Errors table lacks {missing:?}"
+    );
+}
