@@ -574,3 +574,38 @@ fn a_large_native_file_is_read_in_parts_and_checked_whole() {
     let releases = json(d, &["transfers", "releases", "--format", "json"]);
     assert!(!releases.to_string().contains("twice"), "{releases}");
 }
+
+/// Regressions: a viewer's refused import said "the change was saved, but signing the audit
+/// checkpoint failed" (nothing was saved), and a refused SIPRI import still printed SIPRI's
+/// credit line, as if SIPRI data had been shown.
+#[test]
+fn a_refused_import_claims_nothing_and_credits_nobody() {
+    let dir = setup();
+    let d = dir.path();
+    ok(d, &["user", "add", "vic", "--role", "viewer"]);
+    let r = armtrace_in(
+        d,
+        &["import", "sipri", "subset.csv"],
+        &[("ARMTRACE_USER", "vic")],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("has the role viewer, which may not"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("saved"), "{}", r.stderr);
+    assert!(
+        !r.stdout.contains("SIPRI Arms Transfers Database"),
+        "{}",
+        r.stdout
+    );
+    std::fs::write(d.join("notes.txt"), "not a register\n").unwrap_or_else(|e| panic!("{e}"));
+    let r = armtrace(d, &["import", "sipri", "notes.txt"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        !r.stdout.contains("Information from the SIPRI"),
+        "{}",
+        r.stdout
+    );
+}
