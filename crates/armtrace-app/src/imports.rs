@@ -166,12 +166,7 @@ impl SipriReference {
         Ok(SipriReference {
             resolver: store.resolver().await?,
             categories: armtrace_refdata::category_index(&store.categories().await?),
-            descriptions: armtrace_refdata::sipri_description_categories().map_err(|e| {
-                Error::new(
-                    Code::Internal,
-                    format!("the shipped SIPRI categories are damaged: {e}"),
-                )
-            })?,
+            descriptions: crate::sipri_description_categories()?.clone(),
         })
     }
 

@@ -32,12 +32,7 @@ pub struct Initialised {
 /// loads the reference data as `acting` (the owner's name on a fresh database; `None`: the
 /// login name, else `owner`) and signs a checkpoint.
 pub async fn init(config: &Config, acting: Option<&str>) -> Result<(App, Initialised)> {
-    let set = armtrace_refdata::load().map_err(|e| {
-        Error::new(
-            Code::Internal,
-            format!("the shipped reference data is damaged: {e}"),
-        )
-    })?;
+    let set = crate::reference_set()?;
     let store = Store::open(&config.location, OpenMode::CreateOrMigrate).await?;
     let key_path = config.key_path();
     // A database that already has an audit key must get that key back, never a new one.
@@ -51,7 +46,7 @@ pub async fn init(config: &Config, acting: Option<&str>) -> Result<(App, Initial
     let store = store.with_signer(AuditKey::new(key.clone(), Some(config.head_path())));
     let boot = store.bootstrap(&acting, &key).await?;
     let by = Identity::user(acting.clone());
-    let report: LoadReport = store.load_reference(&set, &by).await.map_err(|e| {
+    let report: LoadReport = store.load_reference(set, &by).await.map_err(|e| {
         let e = Error::from(e);
         if e.code() == Code::AccessDenied {
             e.context(

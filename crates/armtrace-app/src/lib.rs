@@ -171,6 +171,35 @@ pub fn locator() -> Result<Arc<CountryLocator>> {
     .map_err(|e| Error::new(Code::Internal, format!("the shipped map is damaged: {e}")))
 }
 
+/// The shipped reference data, parsed once per process.
+pub(crate) fn reference_set() -> Result<&'static armtrace_core::reference::ReferenceSet> {
+    static SET: OnceLock<std::result::Result<armtrace_core::reference::ReferenceSet, String>> =
+        OnceLock::new();
+    SET.get_or_init(|| armtrace_refdata::load().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| {
+            Error::new(
+                Code::Internal,
+                format!("the shipped reference data is damaged: {e}"),
+            )
+        })
+}
+
+/// SIPRI's weapon descriptions and the categories they map to, parsed once per process.
+pub(crate) fn sipri_description_categories()
+-> Result<&'static std::collections::HashMap<String, String>> {
+    static MAP: OnceLock<std::result::Result<std::collections::HashMap<String, String>, String>> =
+        OnceLock::new();
+    MAP.get_or_init(|| armtrace_refdata::sipri_description_categories().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| {
+            Error::new(
+                Code::Internal,
+                format!("the shipped SIPRI categories are damaged: {e}"),
+            )
+        })
+}
+
 /// The map with armtrace's country codes, for the countries the database holds.
 pub(crate) async fn coded_map(store: &Store) -> Result<CodedMap> {
     Ok(CodedMap::new(locator()?, &store.countries(None).await?))
