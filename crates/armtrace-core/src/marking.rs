@@ -76,13 +76,13 @@ pub enum Legibility {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MarkingError {
-    #[error("legibility has {got} marks but the text '{text}' has {expected} characters")]
+    #[error("the mask has {got} marks but the text '{text}' has {expected} characters")]
     LegibilityLength {
         text: String,
         expected: usize,
         got: usize,
     },
-    #[error("'{0}' in the legibility mask: use '.' (clear), '~' (uncertain) or '?' (unreadable)")]
+    #[error("'{0}' in the mask: use '.' (clear), '~' (uncertain) or '?' (unreadable)")]
     LegibilityMark(char),
     #[error("character {position} of '{text}' is '?' but not marked unreadable")]
     UnmarkedQuestionMark { text: String, position: usize },
@@ -212,13 +212,13 @@ mod tests {
                 Latin,
                 "AB",
                 Some("..."),
-                "error legibility has 3 marks but the text 'AB' has 2 characters",
+                "error the mask has 3 marks but the text 'AB' has 2 characters",
             ),
             (
                 Latin,
                 "AB",
                 Some(".x"),
-                "error 'x' in the legibility mask: use '.' (clear), '~' (uncertain) or '?' (unreadable)",
+                "error 'x' in the mask: use '.' (clear), '~' (uncertain) or '?' (unreadable)",
             ),
             (
                 Latin,

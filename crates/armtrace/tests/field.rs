@@ -167,7 +167,7 @@ fn items_are_documented_listed_and_counted_as_distinct_weapons() {
         ),
         (
             vec!["--model", "AK-47", "--marking", "receiver:latin:A?:.."],
-            "--marking-mask: character 2 of 'A?' is '?' but not marked unreadable",
+            "--marking: 'receiver:latin:A?:..': character 2 of 'A?' is '?' but not marked unreadable",
         ),
         (
             vec!["--ref", "CAR-1", "--model", "AK-47"],
