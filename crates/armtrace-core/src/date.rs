@@ -289,4 +289,37 @@ mod tests {
         let s: Vec<String> = v.iter().map(|d| d.to_string()).collect();
         assert_eq!(s, ["1989-12", "1990", "1990-08", "1990-08-02"]);
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+            /// Any text parses or fails with a typed error, never a panic; a date that parses
+            /// prints as something that parses back to it.
+            #[test]
+            fn any_text_parses_or_fails_cleanly(s in prop_oneof![
+                any::<String>(),
+                "[0-9]{0,5}(-[0-9]{0,3}){0,3}",
+                " ?[+-]?[0-9]{4}-[01][0-9]-[0-3][0-9] ?",
+            ]) {
+                match s.parse::<PartialDate>() {
+                    Ok(d) => {
+                        prop_assert_eq!(d.to_string().parse::<PartialDate>(), Ok(d));
+                        prop_assert!(d.earliest() <= d.latest());
+                    }
+                    Err(DateError::Format(_) | DateError::OutOfRange(..)) => {}
+                }
+            }
+
+            #[test]
+            fn any_day_number_is_a_date_or_none(days in any::<i64>()) {
+                if let Some(d) = PartialDate::from_unix_days(days) {
+                    prop_assert_eq!(d.earliest(), d.latest());
+                }
+            }
+        }
+    }
 }

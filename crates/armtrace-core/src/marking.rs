@@ -256,4 +256,37 @@ mod tests {
             )
         );
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+            /// Any text and mask check or fail with a typed error, never a panic; a marking that
+            /// checks has one legibility mark per character and gives its mask back.
+            #[test]
+            fn any_text_and_mask_check_or_fail_cleanly(
+                text in prop_oneof![any::<String>(), "[A-Z0-9?~. -]{0,12}", "[ТПЗ٥٦?]{0,6}"],
+                mask in proptest::option::of(prop_oneof![any::<String>(), "[.~?]{0,12}"]),
+            ) {
+                match Marking::with_mask(MarkingPosition::Receiver, Script::Latin, &text, mask.as_deref()) {
+                    Ok(m) => {
+                        prop_assert_eq!(m.legibility.len(), text.chars().count());
+                        if let Some(mask) = &mask {
+                            prop_assert_eq!(&m.mask(), mask);
+                        }
+                        prop_assert!(m.unreadable_count() >= text.chars().filter(|c| *c == '?').count());
+                    }
+                    Err(
+                        MarkingError::Empty
+                        | MarkingError::LegibilityLength { .. }
+                        | MarkingError::LegibilityMark(_)
+                        | MarkingError::UnmarkedQuestionMark { .. },
+                    ) => {}
+                }
+            }
+        }
+    }
 }
