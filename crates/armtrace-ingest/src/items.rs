@@ -9,14 +9,14 @@
 //! | `model` | a designation or alias from the weapon catalogue (`armtrace models`); leave it empty for an unidentified item |
 //! | `description` | what was seen; required when there is no model |
 //! | `made_in` | country of manufacture (a name or code); when empty and the catalogue knows one producing country, that one |
-//! | `year_made` | year of manufacture, `YYYY` or `YYYY-MM` |
+//! | `year_made` | year of manufacture, `YYYY` or `YYYY-MM` (not a full date), not after today |
 //! | `identified_by` | what the identification rests on: `markings`, `physical_features`, `documents`, `expert_opinion`, `catalogue_rule` (default: `markings` when the item has markings, else `physical_features`) |
 //! | `lat`, `lon` | WGS 84 decimal degrees; the country is then resolved from the bundled map |
 //! | `precision_m` | radius in metres within which the item was |
 //! | `place` | a place name, when there are no coordinates (or as well) |
 //! | `country` | the country, when there are no coordinates, or to settle a point near a border |
 //! | `sensitive_location` | `true` when exact coordinates must stay in the confidential tier |
-//! | `date` | when it was seen, `YYYY`, `YYYY-MM` or `YYYY-MM-DD` |
+//! | `date` | when it was seen, `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, not after today |
 //! | `possessor` | who held it: a country or actor name, `actor:KEY`, `country:CODE` or `unknown` |
 //! | `acquired` | `looted_from_stocks`, `captured_in_battle`, `illicit_trade`, `defection` or `unknown` |
 //! | `acquired_basis` | how that is known: `observed`, `reported` or `inferred` (required with `acquired`) |
@@ -28,8 +28,10 @@
 //! | `marking_transliteration` | Latin transliteration of non-Latin text |
 //! | `marking_symbol` | enclosing symbol: `triangle`, `oval`, `circle`, `double_circle`, … |
 //!
-//! Imports never set a verification status: every imported item starts unverified, and a
-//! reviewer who did not write it verifies it.
+//! A column or key given twice is refused (`input.repeated_field`), as is an unknown one
+//! (`input.unknown_field`) and a JSON object or array where text goes. Imports never set a
+//! verification status: every imported item starts unverified, and a reviewer who did not write
+//! it verifies it.
 
 use crate::json::{self, Node};
 use crate::text::decode;

@@ -12,7 +12,9 @@
 //! the second-hand discount, yearly TIV delivery values, and "Local production". The rows of one
 //! deal become one transfer with its deliveries by year.
 //!
-//! Every export is a release of the register named by its "Data generated" date.
+//! Every export is a release of the register named by its "Data generated" date. A record's key
+//! within it is its deal number (deal-year format) or a hash of its whitespace-normalised fields
+//! (trade register, which has no deal number; see `trade_register_key`).
 
 use crate::text::{decode, normalise_space};
 use crate::{IngestError, MAX_TIV_MILLI, MAX_UNITS, Problems, Progress, record_hash, record_key};
