@@ -151,9 +151,18 @@ impl Problems {
 
     pub fn push_problem(&mut self, p: Problem) {
         self.total += 1;
-        if self.list.len() < MAX_PROBLEMS {
-            self.list.push(p);
+        self.list.push(p);
+        if self.list.len() >= 2 * MAX_PROBLEMS {
+            self.keep_first_lines();
         }
+    }
+
+    /// The problems in line order (a file's own first, then by line; those of one line as
+    /// found), at most [`MAX_PROBLEMS`] of them: the earliest lines, whatever order a parser
+    /// found them in.
+    fn keep_first_lines(&mut self) {
+        self.list.sort_by_key(|p| p.line);
+        self.list.truncate(MAX_PROBLEMS);
     }
 
     /// The value of a check that passed; a failed one is pushed and gives `None`.
@@ -182,8 +191,9 @@ impl Problems {
         self.into_error()
     }
 
-    /// `import.invalid` listing the problems (there must be at least one).
-    pub fn into_error(self) -> Error {
+    /// `import.invalid` listing the problems in line order (there must be at least one).
+    pub fn into_error(mut self) -> Error {
+        self.keep_first_lines();
         Error::import(&self.file, self.list, self.total)
     }
 
@@ -218,6 +228,17 @@ mod tests {
             e.problems()[0].to_string(),
             "f.csv, line 1, field 'year': bad"
         );
+        // Listed in line order, the earliest kept, however they were found.
+        let mut p = Problems::new("h.csv");
+        for line in (1..=300).rev() {
+            p.push(IngestError::line("h.csv", line, "bad"));
+        }
+        p.push(IngestError::file("h.csv", "and the file"));
+        let e = p.into_error();
+        let lines: Vec<Option<u64>> = e.problems().iter().map(|p| p.line).collect();
+        assert_eq!(lines.len(), MAX_PROBLEMS);
+        assert_eq!((lines[0], lines[1], lines[99]), (None, Some(1), Some(99)));
+        assert_eq!(e.more_problems(), 201);
         let one = Problems::new("g.csv").stop(IngestError::file("g.csv", "no records"));
         assert_eq!(
             one.to_string(),

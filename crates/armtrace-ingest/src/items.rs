@@ -249,7 +249,7 @@ impl<'a> ItemLookup<'a> {
         if d.is_after(&self.today) {
             return Err(FieldError::new(
                 field,
-                format!("'{s}' is in the future (today is {})", self.today),
+                format!("'{s}' is in the future: give the date it was, or leave it out"),
             ));
         }
         Ok(d)
