@@ -8,7 +8,9 @@ use armtrace_core::error::{Code, Error, Result};
 use armtrace_core::investigation::Tier;
 use armtrace_core::item::{CountryBasis, VerificationStatus};
 use armtrace_core::marking::Marking;
-use armtrace_ingest::items::{Drafted, FieldError, ItemLookup, MapAnswer, parse_items};
+use armtrace_ingest::items::{
+    Drafted, FieldError, ItemLookup, MapAnswer, parse_items, parse_marking_arg,
+};
 use armtrace_store::{ItemDetail, ItemFilter, ItemImportReport, ItemSummary, Review, Store};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -150,39 +152,15 @@ impl Checks {
     }
 }
 
-/// A field that failed its check, as `input.invalid` for that field.
+/// A field that failed its check, as `input.invalid` (or `input.missing`) for that field.
 fn field_error(e: FieldError) -> Error {
-    Error::invalid(&e.field, e.message)
+    e.into()
 }
 
-/// Splits `POSITION:SCRIPT:TEXT[:MASK]`. The text may itself hold colons; a last part is taken
-/// as the mask only when it is as long as the text before it and made of `.`, `~` and `?`.
+/// Splits and checks `POSITION:SCRIPT:TEXT[:MASK]` (`\:` for a colon in the text): the rule is
+/// `armtrace_ingest::items::parse_marking_arg`.
 pub fn marking_arg(s: &str) -> Result<MarkingFields> {
-    let mut parts = s.splitn(3, ':');
-    let (Some(position), Some(script), Some(rest)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return Err(Error::invalid(
-            "marking",
-            format!("'{s}': write POSITION:SCRIPT:TEXT[:MASK], e.g. receiver:latin:56-1?23"),
-        ));
-    };
-    let (text, mask) = match rest.rsplit_once(':') {
-        Some((text, mask))
-            if !mask.is_empty()
-                && mask.chars().all(|c| matches!(c, '.' | '~' | '?'))
-                && mask.chars().count() == text.chars().count() =>
-        {
-            (text, Some(mask.to_string()))
-        }
-        _ => (rest, None),
-    };
-    Ok(MarkingFields {
-        position: position.to_string(),
-        script: script.to_string(),
-        text: text.to_string(),
-        mask,
-        ..MarkingFields::default()
-    })
+    parse_marking_arg(s).map_err(field_error)
 }
 
 fn marking_fields(m: &Marking) -> MarkingFields {
@@ -770,7 +748,10 @@ mod tests {
                 "receiver:latin:56-1?23:....?..",
                 Some(("56-1?23", Some("....?.."))),
             ),
-            ("receiver:latin:A:B", Some(("A:B", None))),
+            ("receiver:latin:A\\:B", Some(("A:B", None))),
+            ("receiver:latin:A:B", None),
+            ("receiver:latin:56-1?23:...~?.x", None),
+            ("receiver:latin:ABC:..", None),
             ("receiver", None),
         ] {
             let got = marking_arg(arg).ok();

@@ -75,6 +75,29 @@ impl PartialDate {
         self.day
     }
 
+    /// The calendar day (UTC) `days` days after 1970-01-01 (before it when negative); `None`
+    /// outside the years 1000–9999 that a date may have.
+    pub fn from_unix_days(days: i64) -> Option<PartialDate> {
+        // Howard Hinnant's civil_from_days.
+        let z = days.checked_add(719_468)?;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        let year = i32::try_from(year).ok()?;
+        PartialDate::ymd(year, month as u8, day as u8).ok()
+    }
+
+    /// Whether every day this date could mean is after `day` (a date known to the day): "2999"
+    /// and "2025-04" are after 2025-03-13, "2025" and "2025-03" are not.
+    pub fn is_after(&self, day: &PartialDate) -> bool {
+        self.earliest() > day.latest()
+    }
+
     /// The first day this date could mean, as (year, month, day).
     pub fn earliest(&self) -> (i32, u8, u8) {
         (self.year, self.month.unwrap_or(1), self.day.unwrap_or(1))
@@ -220,6 +243,43 @@ mod tests {
     }
 
     #[test]
+    fn days_since_1970_and_dates_after_a_day() {
+        for (days, expected) in [
+            (0, Some("1970-01-01")),
+            (-1, Some("1969-12-31")),
+            (20_160, Some("2025-03-13")),
+            (11_016, Some("2000-02-29")),
+            (2_932_896, Some("9999-12-31")),
+            (2_932_897, None),
+            (-354_286, None),
+            (i64::MAX, None),
+            (i64::MIN, None),
+        ] {
+            assert_eq!(
+                PartialDate::from_unix_days(days)
+                    .map(|d| d.to_string())
+                    .as_deref(),
+                expected,
+                "{days}"
+            );
+        }
+        let today = PartialDate::ymd(2025, 3, 13).unwrap_or_else(|e| panic!("{e}"));
+        for (date, after) in [
+            ("2999", true),
+            ("2026", true),
+            ("2025", false),
+            ("2025-03", false),
+            ("2025-04", true),
+            ("2025-03-13", false),
+            ("2025-03-14", true),
+            ("1990", false),
+        ] {
+            let d: PartialDate = date.parse().unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(d.is_after(&today), after, "{date}");
+        }
+    }
+
+    #[test]
     fn orders_coarser_dates_first() {
         let mut v: Vec<PartialDate> = ["1990-08-02", "1990", "1989-12", "1990-08"]
             .iter()
@@ -228,5 +288,38 @@ mod tests {
         v.sort();
         let s: Vec<String> = v.iter().map(|d| d.to_string()).collect();
         assert_eq!(s, ["1989-12", "1990", "1990-08", "1990-08-02"]);
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+            /// Any text parses or fails with a typed error, never a panic; a date that parses
+            /// prints as something that parses back to it.
+            #[test]
+            fn any_text_parses_or_fails_cleanly(s in prop_oneof![
+                any::<String>(),
+                "[0-9]{0,5}(-[0-9]{0,3}){0,3}",
+                " ?[+-]?[0-9]{4}-[01][0-9]-[0-3][0-9] ?",
+            ]) {
+                match s.parse::<PartialDate>() {
+                    Ok(d) => {
+                        prop_assert_eq!(d.to_string().parse::<PartialDate>(), Ok(d));
+                        prop_assert!(d.earliest() <= d.latest());
+                    }
+                    Err(DateError::Format(_) | DateError::OutOfRange(..)) => {}
+                }
+            }
+
+            #[test]
+            fn any_day_number_is_a_date_or_none(days in any::<i64>()) {
+                if let Some(d) = PartialDate::from_unix_days(days) {
+                    prop_assert_eq!(d.earliest(), d.latest());
+                }
+            }
+        }
     }
 }

@@ -76,13 +76,13 @@ pub enum Legibility {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MarkingError {
-    #[error("legibility has {got} marks but the text '{text}' has {expected} characters")]
+    #[error("the mask has {got} marks but the text '{text}' has {expected} characters")]
     LegibilityLength {
         text: String,
         expected: usize,
         got: usize,
     },
-    #[error("'{0}' in the legibility mask: use '.' (clear), '~' (uncertain) or '?' (unreadable)")]
+    #[error("'{0}' in the mask: use '.' (clear), '~' (uncertain) or '?' (unreadable)")]
     LegibilityMark(char),
     #[error("character {position} of '{text}' is '?' but not marked unreadable")]
     UnmarkedQuestionMark { text: String, position: usize },
@@ -212,13 +212,13 @@ mod tests {
                 Latin,
                 "AB",
                 Some("..."),
-                "error legibility has 3 marks but the text 'AB' has 2 characters",
+                "error the mask has 3 marks but the text 'AB' has 2 characters",
             ),
             (
                 Latin,
                 "AB",
                 Some(".x"),
-                "error 'x' in the legibility mask: use '.' (clear), '~' (uncertain) or '?' (unreadable)",
+                "error 'x' in the mask: use '.' (clear), '~' (uncertain) or '?' (unreadable)",
             ),
             (
                 Latin,
@@ -255,5 +255,38 @@ mod tests {
                 "unknown symbol 'hexagon': use one of triangle, oval, circle, double_circle, rhombus, square, star, arrow, arrow_in_triangle, shield, other"
             )
         );
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+            /// Any text and mask check or fail with a typed error, never a panic; a marking that
+            /// checks has one legibility mark per character and gives its mask back.
+            #[test]
+            fn any_text_and_mask_check_or_fail_cleanly(
+                text in prop_oneof![any::<String>(), "[A-Z0-9?~. -]{0,12}", "[ТПЗ٥٦?]{0,6}"],
+                mask in proptest::option::of(prop_oneof![any::<String>(), "[.~?]{0,12}"]),
+            ) {
+                match Marking::with_mask(MarkingPosition::Receiver, Script::Latin, &text, mask.as_deref()) {
+                    Ok(m) => {
+                        prop_assert_eq!(m.legibility.len(), text.chars().count());
+                        if let Some(mask) = &mask {
+                            prop_assert_eq!(&m.mask(), mask);
+                        }
+                        prop_assert!(m.unreadable_count() >= text.chars().filter(|c| *c == '?').count());
+                    }
+                    Err(
+                        MarkingError::Empty
+                        | MarkingError::LegibilityLength { .. }
+                        | MarkingError::LegibilityMark(_)
+                        | MarkingError::UnmarkedQuestionMark { .. },
+                    ) => {}
+                }
+            }
+        }
     }
 }

@@ -9,14 +9,14 @@
 //! | `model` | a designation or alias from the weapon catalogue (`armtrace models`); leave it empty for an unidentified item |
 //! | `description` | what was seen; required when there is no model |
 //! | `made_in` | country of manufacture (a name or code); when empty and the catalogue knows one producing country, that one |
-//! | `year_made` | year of manufacture, `YYYY` or `YYYY-MM` |
+//! | `year_made` | year of manufacture, `YYYY` or `YYYY-MM` (not a full date), not after today |
 //! | `identified_by` | what the identification rests on: `markings`, `physical_features`, `documents`, `expert_opinion`, `catalogue_rule` (default: `markings` when the item has markings, else `physical_features`) |
 //! | `lat`, `lon` | WGS 84 decimal degrees; the country is then resolved from the bundled map |
 //! | `precision_m` | radius in metres within which the item was |
 //! | `place` | a place name, when there are no coordinates (or as well) |
 //! | `country` | the country, when there are no coordinates, or to settle a point near a border |
 //! | `sensitive_location` | `true` when exact coordinates must stay in the confidential tier |
-//! | `date` | when it was seen, `YYYY`, `YYYY-MM` or `YYYY-MM-DD` |
+//! | `date` | when it was seen, `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, not after today |
 //! | `possessor` | who held it: a country or actor name, `actor:KEY`, `country:CODE` or `unknown` |
 //! | `acquired` | `looted_from_stocks`, `captured_in_battle`, `illicit_trade`, `defection` or `unknown` |
 //! | `acquired_basis` | how that is known: `observed`, `reported` or `inferred` (required with `acquired`) |
@@ -28,18 +28,22 @@
 //! | `marking_transliteration` | Latin transliteration of non-Latin text |
 //! | `marking_symbol` | enclosing symbol: `triangle`, `oval`, `circle`, `double_circle`, … |
 //!
-//! Imports never set a verification status: every imported item starts unverified, and a
-//! reviewer who did not write it verifies it.
+//! A column or key given twice is refused (`input.repeated_field`), as is an unknown one
+//! (`input.unknown_field`) and a JSON object or array where text goes. Imports never set a
+//! verification status: every imported item starts unverified, and a reviewer who did not write
+//! it verifies it.
 
-use crate::IngestError;
+use crate::json::{self, Node};
 use crate::text::decode;
+use crate::{IngestError, Problems};
 use armtrace_core::actor::Party;
 use armtrace_core::date::PartialDate;
+use armtrace_core::error::{Code, Error};
 use armtrace_core::item::{
     Acquisition, AcquisitionRoute, Basis, CountryBasis, IdentificationBasis, IdentificationDraft,
     ItemDraft, ModelRef, Place,
 };
-use armtrace_core::marking::{EnclosingSymbol, Marking, MarkingPosition, Script};
+use armtrace_core::marking::{EnclosingSymbol, Marking, MarkingError, MarkingPosition, Script};
 use armtrace_core::model::WeaponModel;
 use armtrace_core::resolve::NameResolver;
 use armtrace_core::text::fold;
@@ -130,19 +134,36 @@ pub struct Drafted {
     pub line: u64,
 }
 
-/// A field that failed its check.
+/// A field that failed its check: `input.invalid`, or `input.missing` for a required field left
+/// out.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    pub code: Code,
 }
 
 impl FieldError {
-    fn new(field: &str, message: impl Into<String>) -> FieldError {
+    pub fn new(field: &str, message: impl Into<String>) -> FieldError {
         FieldError {
             field: field.to_string(),
             message: message.into(),
+            code: Code::InputInvalid,
         }
+    }
+
+    pub fn missing(field: &str, message: impl Into<String>) -> FieldError {
+        FieldError {
+            code: Code::InputMissing,
+            ..FieldError::new(field, message)
+        }
+    }
+}
+
+/// A field typed by a user: the error for that field, with its code.
+impl From<FieldError> for Error {
+    fn from(e: FieldError) -> Error {
+        Error::new(e.code, e.message).with_field(e.field)
     }
 }
 
@@ -152,11 +173,13 @@ impl std::fmt::Display for FieldError {
     }
 }
 
-/// What checking an item needs: names, the weapon catalogue and the map.
+/// What checking an item needs: names, the weapon catalogue, the map and today's date.
 pub struct ItemLookup<'a> {
     resolver: &'a NameResolver,
     models: HashMap<String, Vec<ModelEntry>>,
     map: &'a (dyn Fn(f64, f64, Option<u32>) -> MapAnswer + Sync),
+    /// The latest date anywhere on Earth now: a date after it has not happened.
+    today: PartialDate,
 }
 
 impl std::fmt::Debug for ItemLookup<'_> {
@@ -212,7 +235,24 @@ impl<'a> ItemLookup<'a> {
             resolver,
             models: index,
             map,
+            today: latest_date_on_earth(),
         }
+    }
+
+    /// The same lookup with another idea of today (tests).
+    pub fn with_today(self, today: PartialDate) -> ItemLookup<'a> {
+        ItemLookup { today, ..self }
+    }
+
+    /// A date that is not in the future: an item is seen, and made, before it is documented.
+    fn not_future(&self, field: &str, s: &str, d: PartialDate) -> Result<PartialDate, FieldError> {
+        if d.is_after(&self.today) {
+            return Err(FieldError::new(
+                field,
+                format!("'{s}' is in the future: give the date it was, or leave it out"),
+            ));
+        }
+        Ok(d)
     }
 
     /// Finds a catalogue model by designation or alias.
@@ -282,8 +322,18 @@ impl<'a> ItemLookup<'a> {
             .transpose()?;
         let year_made = text(&f.year_made)
             .map(|y| {
-                y.parse::<PartialDate>()
-                    .map_err(|e| FieldError::new("year_made", e.to_string()))
+                let d = y
+                    .parse::<PartialDate>()
+                    .map_err(|e| FieldError::new("year_made", e.to_string()))?;
+                if d.day_part().is_some() {
+                    return Err(FieldError::new(
+                        "year_made",
+                        format!(
+                            "'{y}' is a full date: the year of manufacture is YYYY or YYYY-MM (a date stamped on the weapon is a marking; the day it was seen is `date`)"
+                        ),
+                    ));
+                }
+                self.not_future("year_made", y, d)
             })
             .transpose()?;
         let basis = match text(&f.identified_by) {
@@ -428,8 +478,10 @@ impl<'a> ItemLookup<'a> {
         }
         let date = text(&f.date)
             .map(|d| {
-                d.parse::<PartialDate>()
-                    .map_err(|e| FieldError::new("date", e.to_string()))
+                let date = d
+                    .parse::<PartialDate>()
+                    .map_err(|e| FieldError::new("date", e.to_string()))?;
+                self.not_future("date", d, date)
             })
             .transpose()?;
         let possessor = text(&f.possessor)
@@ -451,13 +503,13 @@ impl<'a> ItemLookup<'a> {
                 event: None,
             }),
             (Some(_), None) => {
-                return Err(FieldError::new(
+                return Err(FieldError::missing(
                     "acquired_basis",
                     "say how the acquisition is known: observed, reported or inferred",
                 ));
             }
             (None, Some(_)) => {
-                return Err(FieldError::new(
+                return Err(FieldError::missing(
                     "acquired",
                     "a basis needs a route: looted_from_stocks, captured_in_battle, illicit_trade, defection or unknown",
                 ));
@@ -478,12 +530,11 @@ impl<'a> ItemLookup<'a> {
             source: source.to_string(),
         };
         draft.validate().map_err(|m| {
-            let field = if m.starts_with("an item needs") {
-                "model"
+            if m.starts_with("an item needs") {
+                FieldError::missing("model", m)
             } else {
-                "item_ref"
-            };
-            FieldError::new(field, m)
+                FieldError::new("item_ref", m)
+            }
         })?;
         Ok(Drafted {
             draft,
@@ -506,23 +557,54 @@ fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
-/// Checks one marking.
+/// The latest calendar date anywhere on Earth now (UTC+14): a date after it has not happened
+/// anywhere yet.
+fn latest_date_on_earth() -> PartialDate {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = (secs + 14 * 3600) / 86_400;
+    i64::try_from(days)
+        .ok()
+        .and_then(PartialDate::from_unix_days)
+        .unwrap_or(PartialDate::year(9999))
+}
+
+/// Checks one marking. Errors name the marking's own fields (`position`, `script`, `text`,
+/// `mask`, `transliteration`, `symbol`); a file names them as its columns or keys.
 pub fn marking(m: &MarkingFields) -> Result<Marking, FieldError> {
-    let position = m
-        .position
-        .parse::<MarkingPosition>()
-        .map_err(|e| FieldError::new("marking_position", e))?;
-    let script = m
-        .script
-        .parse::<Script>()
-        .map_err(|e| FieldError::new("marking_script", e))?;
+    let position = match m.position.trim() {
+        "" => {
+            return Err(FieldError::missing(
+                "position",
+                format!(
+                    "missing: say where the marking is: {}",
+                    words(MarkingPosition::ALL)
+                ),
+            ));
+        }
+        p => p
+            .parse::<MarkingPosition>()
+            .map_err(|e| FieldError::new("position", e))?,
+    };
+    let script = match m.script.trim() {
+        "" => {
+            return Err(FieldError::missing(
+                "script",
+                format!(
+                    "missing: say which script the marking is in: {}",
+                    words(Script::ALL)
+                ),
+            ));
+        }
+        s => s
+            .parse::<Script>()
+            .map_err(|e| FieldError::new("script", e))?,
+    };
     let mask = m.mask.as_deref().filter(|s| !s.is_empty());
-    let mut marking = Marking::with_mask(position, script, &m.text, mask).map_err(|e| {
-        let field = match e {
-            armtrace_core::marking::MarkingError::Empty => "marking_text",
-            _ => "marking_mask",
-        };
-        FieldError::new(field, e.to_string())
+    let mut marking = Marking::with_mask(position, script, &m.text, mask).map_err(|e| match e {
+        MarkingError::Empty => FieldError::missing("text", e.to_string()),
+        _ => FieldError::new("mask", e.to_string()),
     })?;
     marking.transliteration = m
         .transliteration
@@ -537,113 +619,272 @@ pub fn marking(m: &MarkingFields) -> Result<Marking, FieldError> {
         .filter(|s| !s.is_empty())
         .map(|s| {
             s.parse::<EnclosingSymbol>()
-                .map_err(|e| FieldError::new("marking_symbol", e))
+                .map_err(|e| FieldError::new("symbol", e))
         })
         .transpose()?;
     Ok(marking)
 }
 
+fn words<T: std::fmt::Display>(all: &[T]) -> String {
+    all.iter()
+        .map(|w| w.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Splits and checks a marking written as one value, `POSITION:SCRIPT:TEXT[:MASK]` (how
+/// `items add --marking` takes it): `receiver:latin:56-1?23:...~?..`. Every unescaped `:`
+/// separates two parts, so a fourth part is always the mask and a marking that does not check
+/// is refused with the reason, never stored with the rest run into its text. A `:` that belongs
+/// to the text is written `\:` (and a `\` just before a `:` as `\\`); any other `\` is itself.
+/// Errors are for the field `marking`.
+pub fn parse_marking_arg(s: &str) -> Result<MarkingFields, FieldError> {
+    const FORM: &str = "write POSITION:SCRIPT:TEXT[:MASK], e.g. receiver:latin:56-1?23:...~?.., and '\\:' for a ':' in the text";
+    let mut parts = vec![String::new()];
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if matches!(chars.peek(), Some(':' | '\\')) => {
+                if let (Some(part), Some(next)) = (parts.last_mut(), chars.next()) {
+                    part.push(next);
+                }
+            }
+            ':' => parts.push(String::new()),
+            c => {
+                if let Some(part) = parts.last_mut() {
+                    part.push(c);
+                }
+            }
+        }
+    }
+    let bad = |message: String| FieldError::new("marking", format!("'{s}': {message}"));
+    let fields = match parts.as_slice() {
+        [position, script, text] => MarkingFields {
+            position: position.clone(),
+            script: script.clone(),
+            text: text.clone(),
+            ..MarkingFields::default()
+        },
+        [_, _, _, mask] if mask.is_empty() => {
+            return Err(bad(format!(
+                "nothing after the last ':', where the mask goes: {FORM}"
+            )));
+        }
+        [position, script, text, mask] => MarkingFields {
+            position: position.clone(),
+            script: script.clone(),
+            text: text.clone(),
+            mask: Some(mask.clone()),
+            ..MarkingFields::default()
+        },
+        few if few.len() < 3 => return Err(bad(FORM.to_string())),
+        many => {
+            return Err(bad(format!(
+                "{} parts where a marking has at most 4: {FORM}",
+                many.len()
+            )));
+        }
+    };
+    match marking(&fields) {
+        Ok(_) => Ok(fields),
+        Err(e) if e.field == "mask" => Err(FieldError {
+            code: e.code,
+            ..bad(format!(
+                "{} (the part after the third ':' is the mask; a ':' in the text is written '\\:')",
+                e.message
+            ))
+        }),
+        Err(e) => Err(FieldError {
+            code: e.code,
+            ..bad(e.message)
+        }),
+    }
+}
+
+/// Which format an item file is in, for naming fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Csv,
+    Jsonl,
+}
+
+/// One item as a file gives it: its fields, the line it starts on and the line of each marking.
+#[derive(Debug)]
+struct Record {
+    line: u64,
+    fields: ItemFields,
+    marking_lines: Vec<u64>,
+}
+
+impl Format {
+    /// How the file names field `field` of marking `i` (from 0): its CSV column, or its key in
+    /// the JSONL object's `markings` array.
+    fn marking_field(self, i: usize, field: &str) -> String {
+        match self {
+            Format::Csv => format!("marking_{field}"),
+            Format::Jsonl => format!("markings[{i}].{field}"),
+        }
+    }
+}
+
 /// Parses a native item file (JSONL when the name ends in `.jsonl`/`.ndjson` or the first
-/// non-blank character is `{`, else CSV) into checked items, all or nothing: the first bad
-/// record is an error naming file, line and field.
+/// non-blank character is `{`, else CSV) into checked items, all or nothing: a file with bad
+/// items is refused (`import.invalid`) listing every one found, each with its line, field and
+/// code (every bad marking, the first bad field of each item, every repeated or unknown field).
+/// A damaged CSV header stops the file; a bad record does not stop the others.
 pub fn parse_items(
     file: &str,
     bytes: &[u8],
     lookup: &ItemLookup<'_>,
-) -> Result<Vec<Drafted>, IngestError> {
-    let (text, _) = decode(bytes);
-    let jsonl =
-        file.ends_with(".jsonl") || file.ends_with(".ndjson") || text.trim_start().starts_with('{');
-    let records = if jsonl {
-        jsonl_records(file, &text)?
+) -> Result<Vec<Drafted>, Error> {
+    let (content, _) = decode(bytes);
+    let jsonl = file.ends_with(".jsonl")
+        || file.ends_with(".ndjson")
+        || content.trim_start().starts_with('{');
+    let mut problems = Problems::new(file);
+    let (format, records) = if jsonl {
+        (Format::Jsonl, jsonl_records(file, &content, &mut problems))
     } else {
-        csv_records(file, &text)?
+        (Format::Csv, csv_records(file, &content, &mut problems)?)
     };
-    if records.is_empty() {
-        return Err(IngestError::file(file, "no items"));
+    if records.is_empty() && problems.is_empty() {
+        return Err(IngestError::file(file, "no items")
+            .with_code(Code::InputMissing)
+            .into());
     }
     let mut out = Vec::with_capacity(records.len());
     let mut seen: HashMap<String, u64> = HashMap::new();
-    for (line, fields) in records {
-        let Some(r) = fields
-            .item_ref
-            .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .map(str::to_string)
-        else {
-            return Err(IngestError::field(
-                file,
-                line,
-                "item_ref",
-                "every item in a file needs its reference, so that importing it again adds nothing",
-            ));
-        };
-        if let Some(first) = seen.insert(r.clone(), line) {
-            return Err(IngestError::field(
-                file,
-                line,
-                "item_ref",
-                format!("'{r}' is already used on line {first}"),
-            ));
+    for Record {
+        line,
+        mut fields,
+        marking_lines,
+    } in records
+    {
+        let before = problems.total();
+        match text(&fields.item_ref) {
+            None => problems.push(
+                IngestError::field(
+                    file,
+                    line,
+                    "item_ref",
+                    "every item in a file needs its reference, so that importing it again adds nothing",
+                )
+                .with_code(Code::InputMissing),
+            ),
+            Some(r) => {
+                if let Some(first) = seen.insert(r.to_string(), line) {
+                    problems.push(
+                        IngestError::field(
+                            file,
+                            line,
+                            "item_ref",
+                            format!("'{r}' is already used on line {first}"),
+                        )
+                        .with_code(Code::ConflictExists),
+                    );
+                }
+            }
         }
-        let mut d = lookup
-            .draft(&fields, &format!("{file}:{line}"))
-            .map_err(|e| IngestError::field(file, line, &e.field, e.message))?;
-        d.line = line;
-        out.push(d);
+        // Each marking at its own line (a CSV row each), then the item's other fields.
+        let mut markings_good = true;
+        for (i, (m, at)) in fields.markings.iter().zip(&marking_lines).enumerate() {
+            if let Err(e) = marking(m) {
+                markings_good = false;
+                let field = format.marking_field(i, &e.field);
+                problems.push(IngestError::field(file, *at, &field, e.message).with_code(e.code));
+            }
+        }
+        if !markings_good {
+            fields.markings.clear();
+        }
+        match lookup.draft(&fields, &format!("{file}:{line}")) {
+            Ok(mut d) if problems.total() == before => {
+                d.line = line;
+                out.push(d);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                problems.push(IngestError::field(file, line, &e.field, e.message).with_code(e.code))
+            }
+        }
     }
-    Ok(out)
+    problems.finish(out)
 }
 
-fn jsonl_records(file: &str, text: &str) -> Result<Vec<(u64, ItemFields)>, IngestError> {
-    use serde_json::Value;
+/// The items of a JSONL file, one object a line. A line that is not an object, a key given
+/// twice, an unknown key or a value that is not text is a problem, and the line is left out.
+fn jsonl_records(file: &str, text: &str, problems: &mut Problems) -> Vec<Record> {
     let mut out = Vec::new();
     for (i, line) in text.split('\n').enumerate() {
         let line_no = i as u64 + 1;
         if line.trim().is_empty() {
             continue;
         }
-        let obj: serde_json::Map<String, Value> = serde_json::from_str(line)
-            .map_err(|e| IngestError::line(file, line_no, format!("not a JSON object: {e}")))?;
-        let as_text = |key: &str, v: &Value| -> Result<Option<String>, IngestError> {
-            match v {
-                Value::Null => Ok(None),
-                Value::String(s) => Ok(Some(s.clone())),
-                Value::Number(n) => Ok(Some(n.to_string())),
-                Value::Bool(b) => Ok(Some(b.to_string())),
-                _ => Err(IngestError::field(
+        let obj = match json::object(line) {
+            Ok(obj) => obj,
+            Err(e) => {
+                problems.push(IngestError::line(
                     file,
                     line_no,
-                    key,
-                    "expected a string or a number",
-                )),
+                    format!("not a JSON object: {e}"),
+                ));
+                continue;
             }
         };
+        let before = problems.total();
+        let err = |field: &str, message: String, code: Code| {
+            IngestError::field(file, line_no, field, message).with_code(code)
+        };
+        let repeated = |entries: &[(String, Node)], field: &dyn Fn(&str) -> String| {
+            json::repeated_key(entries).map(|k| {
+                err(
+                    &field(k),
+                    "given twice: keep one (nothing says which value is meant)".into(),
+                    Code::InputRepeatedField,
+                )
+            })
+        };
+        let as_text = |field: &str, v: &Node| {
+            v.as_text().map_err(|what| {
+                err(
+                    field,
+                    format!("expected a string or a number, not {what}"),
+                    Code::InputInvalid,
+                )
+            })
+        };
+        if let Some(e) = repeated(&obj, &|k| k.to_string()) {
+            problems.push(e);
+        }
         let mut f = ItemFields::default();
         for (key, value) in &obj {
             if key == "markings" {
-                let Value::Array(list) = value else {
-                    return Err(IngestError::field(
-                        file,
-                        line_no,
+                let Node::Array(list) = value else {
+                    problems.push(err(
                         "markings",
-                        "expected an array of markings",
+                        "expected an array of markings".into(),
+                        Code::InputInvalid,
                     ));
+                    continue;
                 };
-                for m in list {
-                    let Value::Object(m) = m else {
-                        return Err(IngestError::field(
-                            file,
-                            line_no,
-                            "markings",
-                            "each marking is an object with position, script and text",
+                for (mi, m) in list.iter().enumerate() {
+                    let name = |k: &str| Format::Jsonl.marking_field(mi, k);
+                    let Node::Object(m) = m else {
+                        problems.push(err(
+                            &format!("markings[{mi}]"),
+                            "each marking is an object with position, script and text".into(),
+                            Code::InputInvalid,
                         ));
+                        continue;
                     };
+                    if let Some(e) = repeated(m, &name) {
+                        problems.push(e);
+                    }
                     let mut mf = MarkingFields::default();
                     for (k, v) in m {
-                        let field = format!("marking_{k}");
-                        let v = as_text(&field, v)?;
+                        let Some(v) = problems.check(as_text(&name(k), v)) else {
+                            continue;
+                        };
                         match k.as_str() {
                             "position" => mf.position = v.unwrap_or_default(),
                             "script" => mf.script = v.unwrap_or_default(),
@@ -651,39 +892,44 @@ fn jsonl_records(file: &str, text: &str) -> Result<Vec<(u64, ItemFields)>, Inges
                             "mask" => mf.mask = v,
                             "transliteration" => mf.transliteration = v,
                             "symbol" => mf.symbol = v,
-                            _ => {
-                                return Err(IngestError::field(
-                                    file,
-                                    line_no,
-                                    &field,
-                                    format!(
-                                        "unknown marking field: a marking has {}",
-                                        MARKING_FIELDS.join(", ")
-                                    ),
-                                ));
-                            }
+                            _ => problems.push(err(
+                                &name(k),
+                                format!(
+                                    "unknown marking field: a marking has {}",
+                                    MARKING_FIELDS.join(", ")
+                                ),
+                                Code::InputUnknownField,
+                            )),
                         }
                     }
                     f.markings.push(mf);
                 }
                 continue;
             }
-            let v = as_text(key, value)?;
+            let Some(v) = problems.check(as_text(key, value)) else {
+                continue;
+            };
             if !set_field(&mut f, key, v) {
-                return Err(IngestError::field(
-                    file,
-                    line_no,
+                problems.push(err(
                     key,
                     format!(
                         "unknown field: the native item format has {}",
                         ITEM_FIELDS.join(", ")
                     ),
+                    Code::InputUnknownField,
                 ));
             }
         }
-        out.push((line_no, f));
+        if problems.total() == before {
+            let marking_lines = vec![line_no; f.markings.len()];
+            out.push(Record {
+                line: line_no,
+                fields: f,
+                marking_lines,
+            });
+        }
     }
-    Ok(out)
+    out
 }
 
 fn set_field(f: &mut ItemFields, key: &str, v: Option<String>) -> bool {
@@ -713,61 +959,83 @@ fn set_field(f: &mut ItemFields, key: &str, v: Option<String>) -> bool {
 
 /// CSV rows grouped into items: the first row of an `item_ref` carries the item's fields; later
 /// rows with the same reference add markings and leave the item fields empty (or repeat them
-/// exactly).
-fn csv_records(file: &str, text: &str) -> Result<Vec<(u64, ItemFields)>, IngestError> {
+/// exactly). A bad header (an unknown or repeated column, no `item_ref`) stops the file with
+/// every problem it has; a bad row is a problem and left out.
+fn csv_records(file: &str, text: &str, problems: &mut Problems) -> Result<Vec<Record>, Error> {
     let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| IngestError::line(file, 1, format!("cannot read the header: {e}")))?
-        .clone();
+    let headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            return Err(IngestError::line(file, 1, format!("cannot read the header: {e}")).into());
+        }
+    };
     let item_columns: Vec<&str> = ITEM_FIELDS
         .iter()
         .copied()
         .filter(|f| *f != "markings")
         .collect();
+    let mut header = Problems::new(file);
     for (i, h) in headers.iter().enumerate() {
         if headers.iter().take(i).any(|earlier| earlier == h) {
-            return Err(IngestError::field(
-                file,
-                1,
-                h,
-                "the column appears twice: keep one",
-            ));
+            header.push(
+                IngestError::field(file, 1, h, "the column appears twice: keep one")
+                    .with_code(Code::InputRepeatedField),
+            );
+            continue;
         }
         let known = item_columns.contains(&h)
             || h.strip_prefix("marking_")
                 .is_some_and(|m| MARKING_FIELDS.contains(&m));
         if !known {
-            return Err(IngestError::field(
-                file,
-                1,
-                h,
-                format!(
-                    "unknown column: the native item format has {} and marking_{}",
-                    item_columns.join(", "),
-                    MARKING_FIELDS.join(", marking_")
-                ),
-            ));
+            header.push(
+                IngestError::field(
+                    file,
+                    1,
+                    h,
+                    format!(
+                        "unknown column: the native item format has {} and marking_{}",
+                        item_columns.join(", "),
+                        MARKING_FIELDS.join(", marking_")
+                    ),
+                )
+                .with_code(Code::InputUnknownField),
+            );
         }
     }
     if !headers.iter().any(|h| h == "item_ref") {
-        return Err(IngestError::field(
-            file,
-            1,
-            "item_ref",
-            "required column is missing",
-        ));
+        header.push(
+            IngestError::field(file, 1, "item_ref", "required column is missing")
+                .with_code(Code::InputMissing),
+        );
     }
-    let mut out: Vec<(u64, ItemFields)> = Vec::new();
+    if !header.is_empty() {
+        return Err(header.into_error());
+    }
+    let mut out: Vec<Record> = Vec::new();
     let mut by_ref: HashMap<String, usize> = HashMap::new();
     let mut record = csv::StringRecord::new();
+    let mut last_error_at = None;
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
+                let at = e.position().map(|p| p.byte());
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
-                return Err(IngestError::line(file, line, format!("not valid CSV: {e}")));
+                let message = match e.kind() {
+                    csv::ErrorKind::UnequalLengths {
+                        expected_len, len, ..
+                    } => format!("{len} fields where the header has {expected_len}"),
+                    _ => format!("not valid CSV: {e}"),
+                };
+                problems.push(IngestError::line(file, line, message));
+                // A record of the wrong length is skipped and reading goes on; an error that
+                // does not move forward ends the file.
+                if at.is_none() || at == last_error_at {
+                    break;
+                }
+                last_error_at = at;
+                continue;
             }
         }
         let line = record.position().map(|p| p.line()).unwrap_or(0);
@@ -801,30 +1069,39 @@ fn csv_records(file: &str, text: &str) -> Result<Vec<(u64, ItemFields)>, IngestE
             .to_string();
         match by_ref.get(&key) {
             Some(&i) if !key.is_empty() => {
-                let first = &mut out[i].1;
+                let first = &mut out[i];
                 let mut bare = f.clone();
                 bare.markings.clear();
-                let mut repeat = first.clone();
+                let mut repeat = first.fields.clone();
                 repeat.markings.clear();
                 let empty = ItemFields {
                     item_ref: bare.item_ref.clone(),
                     ..ItemFields::default()
                 };
                 if bare != empty && bare != repeat {
-                    return Err(IngestError::line(
+                    problems.push(IngestError::line(
                         file,
                         line,
                         format!(
                             "item '{key}' already has its fields on line {}: a further row adds a marking and leaves the item fields empty",
-                            out[i].0
+                            first.line
                         ),
                     ));
+                    continue;
                 }
-                first.markings.extend(f.markings);
+                first
+                    .marking_lines
+                    .extend(std::iter::repeat_n(line, f.markings.len()));
+                first.fields.markings.extend(f.markings);
             }
             _ => {
                 by_ref.insert(key, out.len());
-                out.push((line, f));
+                let marking_lines = vec![line; f.markings.len()];
+                out.push(Record {
+                    line,
+                    fields: f,
+                    marking_lines,
+                });
             }
         }
     }

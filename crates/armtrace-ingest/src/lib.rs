@@ -6,18 +6,21 @@
 //! copies for public export.
 //!
 //! Architecture invariants: no SQL and no terminal output here. Parsing is all-or-nothing: a bad
-//! record is an [`IngestError`] naming the file, line and field, and nothing from that file is
-//! returned. Long work reports progress through a callback.
+//! record is an [`IngestError`] naming the file, line, field and code, and nothing from that file
+//! is returned. The SIPRI and item parsers go on after a bad record where the format allows and
+//! refuse the file with every problem they found ([`Problems`], `import.invalid`); a damaged
+//! header or preamble stops the file. Long work reports progress through a callback.
 
 mod error;
 pub mod evidence;
 pub mod geo;
 pub mod items;
+mod json;
 pub mod native;
 pub mod sipri;
 mod text;
 
-pub use error::IngestError;
+pub use error::{IngestError, Problems};
 
 /// The largest number of units one record may state: anything larger is a typo, and sums of
 /// many such records must never overflow.

@@ -12,11 +12,15 @@
 //! the second-hand discount, yearly TIV delivery values, and "Local production". The rows of one
 //! deal become one transfer with its deliveries by year.
 //!
-//! Every export is a release of the register named by its "Data generated" date.
+//! Every export is a release of the register named by its "Data generated" date. A record's key
+//! within it is its deal number (deal-year format) or a hash of its whitespace-normalised fields
+//! (trade register, which has no deal number; see `trade_register_key`).
 
-use crate::{IngestError, MAX_TIV_MILLI, MAX_UNITS, Progress, record_key, text::decode};
+use crate::text::{decode, normalise_space};
+use crate::{IngestError, MAX_TIV_MILLI, MAX_UNITS, Problems, Progress, record_hash, record_key};
 use armtrace_core::actor::Party;
-use armtrace_core::resolve::NameResolver;
+use armtrace_core::error::{Code, Error};
+use armtrace_core::resolve::{NameResolver, ResolveError};
 use armtrace_core::text::fold;
 use armtrace_core::transfer::{
     Delivery, SipriFigures, SourceRecord, SourceType, Transfer, TransferKind, TransferStatus,
@@ -122,29 +126,30 @@ pub fn detect(bytes: &[u8]) -> Option<SipriFormat> {
     })
 }
 
-/// Parses a SIPRI export. All or nothing: the first bad record is an error naming its line and
-/// field.
+/// Parses a SIPRI export. All or nothing: a file with bad records is refused (`import.invalid`)
+/// with every bad field of every record found (up to 100, then a count), each naming its line,
+/// field and code; a file that is not a SIPRI export is `file.unsupported`; a damaged preamble or
+/// header stops the file at once.
 pub fn parse(
     file: &str,
     bytes: &[u8],
     lookup: &Lookup<'_>,
     progress: &mut dyn Progress,
-) -> Result<SipriExport, IngestError> {
+) -> Result<SipriExport, Error> {
     let (text, encoding) = decode(bytes);
     let lines: Vec<&str> = text
         .split('\n')
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
         .collect();
-    let header_at = lines
-        .iter()
-        .take(MAX_PREAMBLE)
-        .position(|l| l.starts_with("Recipient,Supplier,Year of order") || l.starts_with("SIPRI AT Database ID,"))
-        .ok_or_else(|| {
-            IngestError::file(
-                file,
-                "not a SIPRI Arms Transfers Database export: no 'Recipient,Supplier,…' or 'SIPRI AT Database ID,…' header in the first lines",
-            )
-        })?;
+    let Some(header_at) = lines.iter().take(MAX_PREAMBLE).position(|l| {
+        l.starts_with("Recipient,Supplier,Year of order") || l.starts_with("SIPRI AT Database ID,")
+    }) else {
+        return Err(Error::new(
+            Code::FileUnsupported,
+            "not a SIPRI Arms Transfers Database export: no 'Recipient,Supplier,…' or 'SIPRI AT Database ID,…' header in the first lines",
+        )
+        .with_file(file));
+    };
     let preamble = &lines[..header_at];
     let generated = preamble
         .iter()
@@ -155,6 +160,7 @@ pub fn parse(
                 file,
                 "the preamble has no 'Data generated:' line, so the release date is unknown",
             )
+            .with_code(Code::InputMissing)
         })
         .and_then(|(i, d)| {
             parse_generated(d).ok_or_else(|| {
@@ -170,54 +176,61 @@ pub fn parse(
         .first()
         .map(|s| s.trim().to_string())
         .unwrap_or_default();
+    let format = if lines[header_at].starts_with("SIPRI AT Database ID,") {
+        SipriFormat::DealYears
+    } else {
+        SipriFormat::TradeRegister
+    };
     let mut export = SipriExport {
         file: file.to_string(),
-        format: SipriFormat::TradeRegister,
+        format,
         generated,
         selection,
         encoding,
         transfers: Vec::new(),
         warnings: Vec::new(),
     };
-    let format = if lines[header_at].starts_with("SIPRI AT Database ID,") {
-        SipriFormat::DealYears
-    } else {
-        SipriFormat::TradeRegister
-    };
     let ctx = Ctx {
         file,
         lookup,
         release: generated.to_string(),
     };
-    if format == SipriFormat::DealYears {
-        export.format = SipriFormat::DealYears;
-        check_header(file, header_at, lines[header_at], &NEW_HEADER)?;
-        parse_deal_years(
-            &ctx,
-            &lines,
-            header_at,
-            bytes.len() as u64,
-            progress,
-            &mut export,
-        )?;
-    } else {
-        check_header(file, header_at, lines[header_at], &OLD_HEADER)?;
-        parse_trade_register(
-            &ctx,
-            &lines,
-            header_at,
-            bytes.len() as u64,
-            progress,
-            &mut export,
-        )?;
+    let mut problems = Problems::new(file);
+    let total = bytes.len() as u64;
+    match format {
+        SipriFormat::DealYears => {
+            check_header(file, header_at, lines[header_at], &NEW_HEADER)?;
+            parse_deal_years(
+                &ctx,
+                &lines,
+                header_at,
+                total,
+                progress,
+                &mut export,
+                &mut problems,
+            );
+        }
+        SipriFormat::TradeRegister => {
+            check_header(file, header_at, lines[header_at], &OLD_HEADER)?;
+            parse_trade_register(
+                &ctx,
+                &lines,
+                header_at,
+                total,
+                progress,
+                &mut export,
+                &mut problems,
+            );
+        }
     }
-    if export.transfers.is_empty() {
-        return Err(IngestError::file(
-            file,
-            "the export has a header but no records (truncated?)",
-        ));
+    if problems.is_empty() && export.transfers.is_empty() {
+        return Err(
+            IngestError::file(file, "the export has a header but no records (truncated?)")
+                .with_code(Code::InputMissing)
+                .into(),
+        );
     }
-    Ok(export)
+    problems.finish(export)
 }
 
 struct Ctx<'a> {
@@ -231,21 +244,28 @@ impl Ctx<'_> {
         IngestError::field(self.file, line, field, message)
     }
 
+    fn missing(&self, line: u64, field: &str, message: impl Into<String>) -> IngestError {
+        self.err(line, field, message).with_code(Code::InputMissing)
+    }
+
     fn party(&self, line: u64, field: &str, name: &str) -> Result<Party, IngestError> {
         if name.is_empty() {
-            return Err(self.err(
+            return Err(self.missing(
                 line,
                 field,
                 "empty: every record names its supplier and recipient",
             ));
         }
-        self.lookup
-            .resolver
-            .resolve(name)
-            .map_err(|e| self.err(line, field, e.to_string()))
+        self.lookup.resolver.resolve(name).map_err(|e| {
+            self.err(line, field, e.to_string())
+                .with_code(name_code(&e))
+        })
     }
 
     fn year(&self, line: u64, field: &str, s: &str) -> Result<i32, IngestError> {
+        if s.is_empty() {
+            return Err(self.missing(line, field, "empty: every record gives this year"));
+        }
         let y = s
             .parse::<i32>()
             .map_err(|_| self.err(line, field, format!("'{s}' is not a year")))?;
@@ -300,16 +320,30 @@ impl Ctx<'_> {
         }
     }
 
-    fn status(&self, line: u64, s: &str) -> Result<TransferStatus, IngestError> {
+    fn status(&self, line: u64, field: &str, s: &str) -> Result<TransferStatus, IngestError> {
+        const EXPECTED: &str = "expected New, Second hand or Second hand but modernized";
         match s.trim() {
             "New" => Ok(TransferStatus::New),
             "Second hand" => Ok(TransferStatus::SecondHand),
             "Second hand but modernized" => Ok(TransferStatus::SecondHandModernised),
-            other => Err(self.err(
-                line,
-                "status",
-                format!("'{other}': expected New, Second hand or Second hand but modernized"),
-            )),
+            "" => Err(self.missing(line, field, format!("empty: {EXPECTED}"))),
+            other => Err(self.err(line, field, format!("'{other}': {EXPECTED}"))),
+        }
+    }
+
+    fn category(&self, line: u64, name: &str) -> Result<Option<String>, IngestError> {
+        if name.is_empty() {
+            return Ok(None);
+        }
+        match self.lookup.categories.get(&fold(name)) {
+            Some(code) => Ok(Some(code.clone())),
+            None => Err(self
+                .err(
+                    line,
+                    "Armament category",
+                    format!("'{name}' is not a SIPRI category armtrace knows"),
+                )
+                .with_code(Code::NameUnknown)),
         }
     }
 
@@ -319,6 +353,14 @@ impl Ctx<'_> {
             line,
             release: Some(self.release.clone()),
         }
+    }
+}
+
+/// The code of a name that does not resolve.
+pub(crate) fn name_code(e: &ResolveError) -> Code {
+    match e {
+        ResolveError::Unknown(_) => Code::NameUnknown,
+        ResolveError::Ambiguous { .. } => Code::NameAmbiguous,
     }
 }
 
@@ -366,6 +408,22 @@ fn non_empty(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
+/// The record key of a trade-register record: a hash of its fields in their normal form (no
+/// leading or trailing whitespace, inner runs of whitespace as one space, see
+/// [`normalise_space`]), with the number of earlier records of the same form. Whitespace and line
+/// ends never change a record's identity: a copy of a release with `,New ,` for `,New,` or with
+/// CR LF line ends has the same keys. Records whose fields are already in normal form (nearly
+/// all) keep the keys they had before this rule.
+fn trade_register_key(fields: &[String], seen: &mut HashMap<String, u32>) -> String {
+    let normal: Vec<std::borrow::Cow<'_, str>> =
+        fields.iter().map(|f| normalise_space(f)).collect();
+    let normal: Vec<&str> = normal.iter().map(|f| f.as_ref()).collect();
+    let n = seen.entry(record_hash(&normal)).or_insert(0);
+    let occurrence = *n;
+    *n += 1;
+    record_key(&normal, occurrence)
+}
+
 fn parse_trade_register(
     ctx: &Ctx<'_>,
     lines: &[&str],
@@ -373,7 +431,8 @@ fn parse_trade_register(
     total: u64,
     progress: &mut dyn Progress,
     export: &mut SipriExport,
-) -> Result<(), IngestError> {
+    problems: &mut Problems,
+) {
     let mut seen: HashMap<String, u32> = HashMap::new();
     let mut uncategorised: BTreeMap<String, u32> = BTreeMap::new();
     let mut done: u64 = lines[..=header_at].iter().map(|l| l.len() as u64 + 1).sum();
@@ -395,10 +454,13 @@ fn parse_trade_register(
             })
         {
             let mut rest = next.split(',');
-            let continuation = rest.next().unwrap_or("");
+            let continuation = rest.next().unwrap_or("").trim_start();
             if let Some(comment) = fields.last_mut()
                 && !continuation.is_empty()
             {
+                // The line break may have been CR LF (or CR CR LF in a converted copy): what
+                // is left of it is not part of the comment.
+                comment.truncate(comment.trim_end().len());
                 comment.push(' ');
                 comment.push_str(continuation);
             }
@@ -407,7 +469,7 @@ fn parse_trade_register(
             i += 1;
         }
         if fields.len() != OLD_HEADER.len() {
-            return Err(IngestError::line(
+            problems.push(IngestError::line(
                 ctx.file,
                 line_no,
                 format!(
@@ -416,96 +478,19 @@ fn parse_trade_register(
                     OLD_HEADER.len()
                 ),
             ));
+            continue;
         }
+        let key = trade_register_key(&fields, &mut seen);
         let f: Vec<&str> = fields.iter().map(|s| s.as_str()).collect();
-        let occurrence = {
-            let k = record_key(&f, 0);
-            let n = seen.entry(k).or_insert(0);
-            *n += 1;
-            *n - 1
+        let Some(transfer) = trade_register_record(ctx, line_no, &f, key, problems) else {
+            continue;
         };
-        let key = record_key(&f, occurrence);
-        let recipient_as_written = f[0].trim();
-        let supplier_as_written = f[1].trim();
-        let recipient = ctx.party(line_no, "Recipient", recipient_as_written)?;
-        let supplier = ctx.party(line_no, "Supplier", supplier_as_written)?;
-        let order_year = ctx.year(line_no, "Year of order", f[2].trim())?;
-        let order_year_is_estimate =
-            ctx.flag_question(line_no, "Year of order uncertain (column 4)", f[3])?;
-        let number_ordered = ctx.count(line_no, "Number ordered", f[4].trim())?;
-        let number_ordered_is_estimate =
-            ctx.flag_question(line_no, "Number ordered uncertain (column 6)", f[5])?;
-        let designation = f[6].trim();
-        if designation.is_empty() {
-            return Err(ctx.err(line_no, "Weapon designation", "empty"));
-        }
-        let description = non_empty(f[7]);
-        let number_delivered = ctx.count(line_no, "Number delivered", f[8].trim())?;
-        let number_delivered_is_estimate =
-            ctx.flag_question(line_no, "Number delivered uncertain (column 10)", f[9])?;
-        let mut deliveries = Vec::new();
-        for y in f[10].split(';').map(str::trim).filter(|y| !y.is_empty()) {
-            let year = ctx.year(line_no, "Year(s) of delivery", y)?;
-            if deliveries.iter().any(|d: &Delivery| d.year == year) {
-                return Err(ctx.err(
-                    line_no,
-                    "Year(s) of delivery",
-                    format!("{year} is listed twice"),
-                ));
-            }
-            deliveries.push(Delivery {
-                year,
-                year_is_estimate: false,
-                number: None,
-                number_is_estimate: false,
-                tiv: None,
-            });
-        }
-        let status = ctx.status(line_no, f[11])?;
-        let comments = non_empty(f[12]);
-        let tiv_per_unit = ctx.tiv(line_no, "SIPRI TIV per unit", f[13].trim())?;
-        let tiv_total_order = ctx.tiv(line_no, "SIPRI TIV for total order", f[14].trim())?;
-        let tiv_delivered = ctx.tiv(line_no, "SIPRI TIV of delivered weapons", f[15].trim())?;
-        let category = description
-            .as_ref()
-            .and_then(|d| ctx.lookup.description_categories.get(d).cloned());
-        if category.is_none() {
+        if transfer.category.is_none() {
             *uncategorised
-                .entry(description.clone().unwrap_or_default())
+                .entry(transfer.description.clone().unwrap_or_default())
                 .or_insert(0) += 1;
         }
-        export.transfers.push(Transfer {
-            record_key: key,
-            kind: TransferKind::Order,
-            source_type: SourceType::Register,
-            supplier,
-            supplier_as_written: supplier_as_written.to_string(),
-            recipient,
-            recipient_as_written: recipient_as_written.to_string(),
-            designation: designation.to_string(),
-            description,
-            category,
-            model: None,
-            order_year: Some(order_year),
-            order_year_is_estimate,
-            number_ordered,
-            number_ordered_is_estimate,
-            deliveries,
-            status: Some(status),
-            local_production: false,
-            values: vec![],
-            comments,
-            sipri: Some(SipriFigures {
-                deal_id: None,
-                tiv_per_unit,
-                tiv_deal_unit: None,
-                tiv_total_order,
-                tiv_delivered,
-                number_delivered,
-                number_delivered_is_estimate,
-            }),
-            record: ctx.record(line_no),
-        });
+        export.transfers.push(transfer);
         if export.transfers.len().is_multiple_of(2048) {
             progress.advance(done.min(total), total);
         }
@@ -522,7 +507,144 @@ fn parse_trade_register(
     export.warnings.push(
         "The trade-register format does not say which deals are licensed (local) production; the deal-year format does.".into(),
     );
-    Ok(())
+}
+
+/// One record of the trade register, every field checked: `None` when any is bad (each bad
+/// field is pushed to `problems`).
+fn trade_register_record(
+    ctx: &Ctx<'_>,
+    line: u64,
+    f: &[&str],
+    record_key: String,
+    problems: &mut Problems,
+) -> Option<Transfer> {
+    let p = problems;
+    let recipient_as_written = f[0].trim();
+    let supplier_as_written = f[1].trim();
+    let recipient = p.check(ctx.party(line, "Recipient", recipient_as_written));
+    let supplier = p.check(ctx.party(line, "Supplier", supplier_as_written));
+    let order_year = p.check(ctx.year(line, "Year of order", f[2].trim()));
+    let order_year_is_estimate =
+        p.check(ctx.flag_question(line, "Year of order uncertain (column 4)", f[3]));
+    let number_ordered = p.check(ctx.count(line, "Number ordered", f[4].trim()));
+    let number_ordered_is_estimate =
+        p.check(ctx.flag_question(line, "Number ordered uncertain (column 6)", f[5]));
+    let designation = f[6].trim();
+    let designation_given = p.check(if designation.is_empty() {
+        Err(ctx.missing(line, "Weapon designation", "empty"))
+    } else {
+        Ok(())
+    });
+    let description = non_empty(f[7]);
+    let number_delivered = p.check(ctx.count(line, "Number delivered", f[8].trim()));
+    let number_delivered_is_estimate =
+        p.check(ctx.flag_question(line, "Number delivered uncertain (column 10)", f[9]));
+    let deliveries = delivery_years(ctx, line, f[10], p);
+    let status = p.check(ctx.status(line, "status", f[11]));
+    let comments = non_empty(f[12]);
+    let tiv_per_unit = p.check(ctx.tiv(line, "SIPRI TIV per unit", f[13].trim()));
+    let tiv_total_order = p.check(ctx.tiv(line, "SIPRI TIV for total order", f[14].trim()));
+    let tiv_delivered = p.check(ctx.tiv(line, "SIPRI TIV of delivered weapons", f[15].trim()));
+    let (
+        Some(recipient),
+        Some(supplier),
+        Some(order_year),
+        Some(order_year_is_estimate),
+        Some(number_ordered),
+        Some(number_ordered_is_estimate),
+        Some(()),
+        Some(number_delivered),
+        Some(number_delivered_is_estimate),
+        Some(deliveries),
+        Some(status),
+        Some(tiv_per_unit),
+        Some(tiv_total_order),
+        Some(tiv_delivered),
+    ) = (
+        recipient,
+        supplier,
+        order_year,
+        order_year_is_estimate,
+        number_ordered,
+        number_ordered_is_estimate,
+        designation_given,
+        number_delivered,
+        number_delivered_is_estimate,
+        deliveries,
+        status,
+        tiv_per_unit,
+        tiv_total_order,
+        tiv_delivered,
+    )
+    else {
+        return None;
+    };
+    let category = description
+        .as_ref()
+        .and_then(|d| ctx.lookup.description_categories.get(d).cloned());
+    Some(Transfer {
+        record_key,
+        kind: TransferKind::Order,
+        source_type: SourceType::Register,
+        supplier,
+        supplier_as_written: supplier_as_written.to_string(),
+        recipient,
+        recipient_as_written: recipient_as_written.to_string(),
+        designation: designation.to_string(),
+        description,
+        category,
+        model: None,
+        order_year: Some(order_year),
+        order_year_is_estimate,
+        number_ordered,
+        number_ordered_is_estimate,
+        deliveries,
+        status: Some(status),
+        local_production: false,
+        values: vec![],
+        comments,
+        sipri: Some(SipriFigures {
+            deal_id: None,
+            tiv_per_unit,
+            tiv_deal_unit: None,
+            tiv_total_order,
+            tiv_delivered,
+            number_delivered,
+            number_delivered_is_estimate,
+        }),
+        record: ctx.record(line),
+    })
+}
+
+/// "1979; 1980; 1981": each a plausible year, none twice.
+fn delivery_years(
+    ctx: &Ctx<'_>,
+    line: u64,
+    s: &str,
+    problems: &mut Problems,
+) -> Option<Vec<Delivery>> {
+    const FIELD: &str = "Year(s) of delivery";
+    let mut deliveries = Vec::new();
+    let mut good = true;
+    for y in s.split(';').map(str::trim).filter(|y| !y.is_empty()) {
+        let Some(year) = problems.check(ctx.year(line, FIELD, y)) else {
+            good = false;
+            continue;
+        };
+        if deliveries.iter().any(|d: &Delivery| d.year == year) {
+            problems.push(ctx.err(line, FIELD, format!("{year} is listed twice")));
+            good = false;
+            continue;
+        }
+        deliveries.push(Delivery {
+            year,
+            year_is_estimate: false,
+            number: None,
+            number_is_estimate: false,
+            tiv: None,
+        });
+    }
+    good.then_some(deliveries)
 }
 
 fn yes_no(
@@ -543,6 +665,34 @@ fn yes_no(
     }
 }
 
+/// A deal of the deal-year format as its first row gives it.
+struct Deal {
+    line: u64,
+    /// The per-deal columns of its first row: (column, as written, value), the value `None`
+    /// when it did not check.
+    columns: Vec<(&'static str, String, Option<String>)>,
+    years: Vec<i32>,
+    /// Its transfer, when the first row checked.
+    transfer: Option<usize>,
+}
+
+/// The deal number: a positive whole number.
+fn deal_id(ctx: &Ctx<'_>, line: u64, s: &str) -> Result<i64, IngestError> {
+    const FIELD: &str = "SIPRI AT Database ID";
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(ctx.missing(line, FIELD, "empty: every row names its deal"));
+    }
+    match s.parse::<i64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(ctx.err(
+            line,
+            FIELD,
+            format!("'{s}' is not a deal number (a positive whole number)"),
+        )),
+    }
+}
+
 fn parse_deal_years(
     ctx: &Ctx<'_>,
     lines: &[&str],
@@ -550,150 +700,254 @@ fn parse_deal_years(
     total: u64,
     progress: &mut dyn Progress,
     export: &mut SipriExport,
-) -> Result<(), IngestError> {
-    let mut by_deal: HashMap<i64, usize> = HashMap::new();
+    problems: &mut Problems,
+) {
+    let mut deals: HashMap<i64, Deal> = HashMap::new();
     let mut blank_flags = 0u32;
     let mut done: u64 = lines[..=header_at].iter().map(|l| l.len() as u64 + 1).sum();
     for (i, raw) in lines.iter().enumerate().skip(header_at + 1) {
-        let line_no = i as u64 + 1;
+        let line = i as u64 + 1;
         done += raw.len() as u64 + 1;
         if raw.trim().is_empty() {
             continue;
         }
         let f: Vec<&str> = raw.split(',').collect();
         if f.len() != NEW_HEADER.len() {
-            return Err(IngestError::line(
+            problems.push(IngestError::line(
                 ctx.file,
-                line_no,
+                line,
                 format!(
                     "{} fields where a deal-year row has {} (a truncated file, or a comma inside a field?)",
                     f.len(),
                     NEW_HEADER.len()
                 ),
             ));
+            continue;
         }
-        let deal_id: i64 = f[0].trim().parse().map_err(|_| {
-            ctx.err(
-                line_no,
-                "SIPRI AT Database ID",
-                format!("'{}' is not a deal number", f[0]),
-            )
-        })?;
+        let p = &mut *problems;
+        let id = p.check(deal_id(ctx, line, f[0]));
+        // Every column is checked on every row; the per-deal ones are then compared with the
+        // deal's first row.
         let supplier_as_written = f[1].trim();
         let recipient_as_written = f[2].trim();
         let designation = f[3].trim();
         let designation = designation.strip_suffix(" -").unwrap_or(designation).trim();
-        if designation.is_empty() {
-            return Err(ctx.err(line_no, "Designation", "empty"));
-        }
-        let delivery = Delivery {
-            year: ctx.year(line_no, "Delivery year", f[10].trim())?,
-            year_is_estimate: yes_no(
-                ctx,
-                line_no,
-                "Delivery year is estimate",
-                f[11],
-                &mut blank_flags,
-            )?,
-            number: ctx.count(line_no, "Numbers delivered", f[8].trim())?,
-            number_is_estimate: yes_no(
-                ctx,
-                line_no,
-                "Numbers delivered is estimate",
-                f[9],
-                &mut blank_flags,
-            )?,
-            tiv: ctx.tiv(line_no, "TIV delivery values", f[15].trim())?,
+        let designation_given = p.check(if designation.is_empty() {
+            Err(ctx.missing(line, "Designation", "empty"))
+        } else {
+            Ok(())
+        });
+        let description = non_empty(f[4]);
+        let category = p.check(ctx.category(line, f[5].trim()));
+        let order_year = p.check(ctx.year(line, "Order date", f[6].trim()));
+        let order_year_is_estimate = p.check(yes_no(
+            ctx,
+            line,
+            "Order date is estimate",
+            f[7],
+            &mut blank_flags,
+        ));
+        let status = p.check(ctx.status(line, "Status", f[12]));
+        let tiv_per_unit = p.check(ctx.tiv(line, "SIPRI estimate", f[13].trim()));
+        let tiv_deal_unit = p.check(ctx.tiv(line, "TIV deal unit", f[14].trim()));
+        let local_production = p.check(yes_no(
+            ctx,
+            line,
+            "Local production",
+            f[16],
+            &mut blank_flags,
+        ));
+        let year = p.check(ctx.year(line, "Delivery year", f[10].trim()));
+        let year_is_estimate = p.check(yes_no(
+            ctx,
+            line,
+            "Delivery year is estimate",
+            f[11],
+            &mut blank_flags,
+        ));
+        let number = p.check(ctx.count(line, "Numbers delivered", f[8].trim()));
+        let number_is_estimate = p.check(yes_no(
+            ctx,
+            line,
+            "Numbers delivered is estimate",
+            f[9],
+            &mut blank_flags,
+        ));
+        let tiv = p.check(ctx.tiv(line, "TIV delivery values", f[15].trim()));
+        let delivery = match (year, year_is_estimate, number, number_is_estimate, tiv) {
+            (
+                Some(year),
+                Some(year_is_estimate),
+                Some(number),
+                Some(number_is_estimate),
+                Some(tiv),
+            ) => Some(Delivery {
+                year,
+                year_is_estimate,
+                number,
+                number_is_estimate,
+                tiv,
+            }),
+            _ => None,
         };
-        if let Some(&idx) = by_deal.get(&deal_id) {
-            let t = &mut export.transfers[idx];
-            let same = t.supplier_as_written == supplier_as_written
-                && t.recipient_as_written == recipient_as_written
-                && t.designation == designation
-                && t.order_year.map(|y| y.to_string()).as_deref() == Some(f[6].trim());
-            if !same {
-                return Err(IngestError::line(
-                    ctx.file,
-                    line_no,
-                    format!(
-                        "deal {deal_id} appears with a different supplier, recipient, designation or order date than on line {}",
-                        t.record.line
-                    ),
-                ));
+        let columns: Vec<(&'static str, String, Option<String>)> = vec![
+            (
+                "Supplier",
+                f[1].trim(),
+                Some(supplier_as_written.to_string()),
+            ),
+            (
+                "Recipient",
+                f[2].trim(),
+                Some(recipient_as_written.to_string()),
+            ),
+            ("Designation", f[3].trim(), Some(designation.to_string())),
+            (
+                "Description",
+                f[4].trim(),
+                Some(description.clone().unwrap_or_default()),
+            ),
+            (
+                "Armament category",
+                f[5].trim(),
+                category.as_ref().map(|c| format!("{c:?}")),
+            ),
+            ("Order date", f[6].trim(), order_year.map(|y| y.to_string())),
+            (
+                "Order date is estimate",
+                f[7].trim(),
+                order_year_is_estimate.map(|b| b.to_string()),
+            ),
+            ("Status", f[12].trim(), status.map(|s| s.to_string())),
+            (
+                "SIPRI estimate",
+                f[13].trim(),
+                tiv_per_unit.map(|m| format!("{m:?}")),
+            ),
+            (
+                "TIV deal unit",
+                f[14].trim(),
+                tiv_deal_unit.map(|m| format!("{m:?}")),
+            ),
+            (
+                "Local production",
+                f[16].trim(),
+                local_production.map(|b| b.to_string()),
+            ),
+        ]
+        .into_iter()
+        .map(|(column, written, value)| (column, written.to_string(), value))
+        .collect();
+        let Some(id) = id else {
+            // No deal to group it with: its names are still checked.
+            p.check(ctx.party(line, "Supplier", supplier_as_written));
+            p.check(ctx.party(line, "Recipient", recipient_as_written));
+            continue;
+        };
+        if let Some(deal) = deals.get_mut(&id) {
+            for ((column, first_written, first), (_, written, now)) in
+                deal.columns.iter().zip(&columns)
+            {
+                if let (Some(first), Some(now)) = (first, now)
+                    && first != now
+                {
+                    p.push(ctx.err(
+                        line,
+                        column,
+                        format!(
+                            "deal {id} has '{written}' here but '{first_written}' on line {}: the rows of a deal differ only in their deliveries",
+                            deal.line
+                        ),
+                    ));
+                }
             }
-            if t.deliveries.iter().any(|d| d.year == delivery.year) {
-                return Err(ctx.err(
-                    line_no,
-                    "Delivery year",
-                    format!("deal {deal_id} has two rows for {}", delivery.year),
-                ));
+            if let Some(year) = year {
+                if deal.years.contains(&year) {
+                    p.push(ctx.err(
+                        line,
+                        "Delivery year",
+                        format!("deal {id} has two rows for {year}"),
+                    ));
+                    continue;
+                }
+                deal.years.push(year);
             }
-            t.deliveries.push(delivery);
+            if let (Some(t), Some(delivery)) = (deal.transfer, delivery) {
+                export.transfers[t].deliveries.push(delivery);
+            }
             continue;
         }
-        let supplier = ctx.party(line_no, "Supplier", supplier_as_written)?;
-        let recipient = ctx.party(line_no, "Recipient", recipient_as_written)?;
-        let category_name = f[5].trim();
-        let category = if category_name.is_empty() {
-            None
-        } else {
-            Some(
-                ctx.lookup
-                    .categories
-                    .get(&fold(category_name))
-                    .cloned()
-                    .ok_or_else(|| {
-                        ctx.err(
-                            line_no,
-                            "Armament category",
-                            format!("'{category_name}' is not a SIPRI category armtrace knows"),
-                        )
-                    })?,
-            )
+        let supplier = p.check(ctx.party(line, "Supplier", supplier_as_written));
+        let recipient = p.check(ctx.party(line, "Recipient", recipient_as_written));
+        let mut deal = Deal {
+            line,
+            columns,
+            years: year.into_iter().collect(),
+            transfer: None,
         };
-        let key = format!("deal-{deal_id}");
-        by_deal.insert(deal_id, export.transfers.len());
-        export.transfers.push(Transfer {
-            record_key: key,
-            kind: TransferKind::Order,
-            source_type: SourceType::Register,
+        if let (
+            Some(supplier),
+            Some(recipient),
+            Some(()),
+            Some(category),
+            Some(order_year),
+            Some(order_year_is_estimate),
+            Some(status),
+            Some(tiv_per_unit),
+            Some(tiv_deal_unit),
+            Some(local_production),
+            Some(delivery),
+        ) = (
             supplier,
-            supplier_as_written: supplier_as_written.to_string(),
             recipient,
-            recipient_as_written: recipient_as_written.to_string(),
-            designation: designation.to_string(),
-            description: non_empty(f[4]),
+            designation_given,
             category,
-            model: None,
-            order_year: Some(ctx.year(line_no, "Order date", f[6].trim())?),
-            order_year_is_estimate: yes_no(
-                ctx,
-                line_no,
-                "Order date is estimate",
-                f[7],
-                &mut blank_flags,
-            )?,
-            number_ordered: None,
-            number_ordered_is_estimate: false,
-            deliveries: vec![delivery],
-            status: Some(ctx.status(line_no, f[12])?),
-            local_production: yes_no(ctx, line_no, "Local production", f[16], &mut blank_flags)?,
-            values: vec![],
-            comments: None,
-            sipri: Some(SipriFigures {
-                deal_id: Some(deal_id),
-                tiv_per_unit: ctx.tiv(line_no, "SIPRI estimate", f[13].trim())?,
-                tiv_deal_unit: ctx.tiv(line_no, "TIV deal unit", f[14].trim())?,
-                tiv_total_order: None,
-                tiv_delivered: None,
-                number_delivered: None,
-                number_delivered_is_estimate: false,
-            }),
-            record: ctx.record(line_no),
-        });
-        if export.transfers.len().is_multiple_of(2048) {
-            progress.advance(done.min(total), total);
+            order_year,
+            order_year_is_estimate,
+            status,
+            tiv_per_unit,
+            tiv_deal_unit,
+            local_production,
+            delivery,
+        ) {
+            deal.transfer = Some(export.transfers.len());
+            export.transfers.push(Transfer {
+                record_key: format!("deal-{id}"),
+                kind: TransferKind::Order,
+                source_type: SourceType::Register,
+                supplier,
+                supplier_as_written: supplier_as_written.to_string(),
+                recipient,
+                recipient_as_written: recipient_as_written.to_string(),
+                designation: designation.to_string(),
+                description,
+                category,
+                model: None,
+                order_year: Some(order_year),
+                order_year_is_estimate,
+                number_ordered: None,
+                number_ordered_is_estimate: false,
+                deliveries: vec![delivery],
+                status: Some(status),
+                local_production,
+                values: vec![],
+                comments: None,
+                sipri: Some(SipriFigures {
+                    deal_id: Some(id),
+                    tiv_per_unit,
+                    tiv_deal_unit,
+                    tiv_total_order: None,
+                    tiv_delivered: None,
+                    number_delivered: None,
+                    number_delivered_is_estimate: false,
+                }),
+                record: ctx.record(line),
+            });
+            if export.transfers.len().is_multiple_of(2048) {
+                progress.advance(done.min(total), total);
+            }
         }
+        deals.insert(id, deal);
     }
     for t in &mut export.transfers {
         t.deliveries.sort_by_key(|d| d.year);
@@ -710,12 +964,34 @@ fn parse_deal_years(
             "{blank_flags} Yes/No estimate flags were empty and were read as No"
         ));
     }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Records whose fields hold no extra whitespace keep the key they had before keys were
+    /// normalised (a hash of the fields as written), so releases already imported stay
+    /// comparable.
+    #[test]
+    fn clean_records_keep_their_keys() {
+        let clean = ["Iraq", "France", "1975", "?", "", "New", "a; b"];
+        let fields: Vec<String> = clean.iter().map(|s| s.to_string()).collect();
+        let spaced: Vec<String> = [" Iraq", "France ", "1975", "?", " ", "New  ", "a;  b"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let mut seen = HashMap::new();
+        assert_eq!(
+            trade_register_key(&fields, &mut seen),
+            record_key(&clean, 0)
+        );
+        assert_eq!(
+            trade_register_key(&spaced, &mut seen),
+            record_key(&clean, 1),
+            "the same record again, in other whitespace"
+        );
+    }
 
     #[test]
     fn release_dates() {

@@ -167,7 +167,21 @@ fn items_are_documented_listed_and_counted_as_distinct_weapons() {
         ),
         (
             vec!["--model", "AK-47", "--marking", "receiver:latin:A?:.."],
-            "--marking-mask: character 2 of 'A?' is '?' but not marked unreadable",
+            "--marking: 'receiver:latin:A?:..': character 2 of 'A?' is '?' but not marked unreadable",
+        ),
+        // Issue 16, defect 1: a bad mask was stored as part of the serial.
+        (
+            vec![
+                "--model",
+                "AK-47",
+                "--marking",
+                "receiver:latin:56-1?23:...~?.x",
+            ],
+            "--marking: 'receiver:latin:56-1?23:...~?.x': 'x' in the mask",
+        ),
+        (
+            vec!["--model", "AK-47", "--marking", "receiver:latin:ABC:.."],
+            "--marking: 'receiver:latin:ABC:..': the mask has 2 marks but the text 'ABC' has 3 characters",
         ),
         (
             vec!["--ref", "CAR-1", "--model", "AK-47"],

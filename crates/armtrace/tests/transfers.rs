@@ -65,6 +65,28 @@ fn importing_sipri_twice_adds_nothing_and_reports_in_json() {
     assert_eq!(releases[0]["transfers"], 398);
 }
 
+/// Issue 16, defect 10: a copy of a release that differs only in insignificant whitespace
+/// (`,New,` written `,New ,`) or in its line ends (CR LF) adds nothing to the release.
+#[test]
+fn a_trivially_different_copy_of_a_release_adds_nothing() {
+    let dir = setup();
+    let d = dir.path();
+    let text = String::from_utf8_lossy(armtrace_refdata::SIPRI_IRAQ_IRAN_SUBSET).into_owned();
+    std::fs::write(d.join("spaced.csv"), text.replace(",New,", ",New ,"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(d.join("crlf.csv"), text.replace('\n', "\r\n"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let first = json(d, &["import", "sipri", "subset.csv", "--format", "json"]);
+    assert_eq!(first["transfers_imported"], 398);
+    for copy in ["spaced.csv", "crlf.csv"] {
+        let again = json(d, &["import", "sipri", copy, "--format", "json"]);
+        assert_eq!(again["transfers_imported"], 0, "{copy}: {again}");
+        assert_eq!(again["files"][0]["already_present"], 398, "{copy}");
+    }
+    let releases = json(d, &["transfers", "releases", "--format", "json"]);
+    assert_eq!(releases[0]["transfers"], 398);
+}
+
 #[test]
 fn a_bad_file_is_refused_whole_and_named() {
     let dir = setup();
