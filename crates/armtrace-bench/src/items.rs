@@ -249,13 +249,23 @@ pub async fn run(n: u64) -> anyhow::Result<()> {
             c.total,
             c.groups.len()
         );
+        // The same count the old way: every matching sighting listed, a weapon counted once per
+        // country of manufacture its matching sightings give.
+        let sightings = ItemFilter {
+            sightings: true,
+            ..one.clone()
+        };
         let (legacy, grouped) = timings(3, || async {
-            let all = store.legacy_items(&by, &one).await?;
-            let mut g: BTreeMap<Option<String>, u64> = BTreeMap::new();
+            let all = store.legacy_items(&by, &sightings).await?;
+            let mut g: BTreeMap<Option<String>, std::collections::BTreeSet<String>> =
+                BTreeMap::new();
             for s in &all {
-                *g.entry(s.made_in.clone()).or_default() += 1;
+                let weapon = s.merged_into.clone().unwrap_or_else(|| s.reference.clone());
+                g.entry(s.made_in.clone()).or_default().insert(weapon);
             }
-            Ok(g)
+            Ok(g.into_iter()
+                .map(|(k, v)| (k, v.len() as u64))
+                .collect::<BTreeMap<_, _>>())
         })
         .await?;
         let (l50, l95) = percentiles(legacy);

@@ -437,6 +437,36 @@ pub(crate) async fn check_actor<DB: WriteTx + RecordTx>(
     actor_matches(&user, entry.as_ref(), digest.as_deref())
 }
 
+/// The acting user, for a read: they must exist, be active, and their row must be what the log
+/// last said it is (name, role, active flag; the keyed digest needs the key, which reads do not
+/// hold). Two round trips on the pool, no transaction: reads are on the hot path of the server.
+pub(crate) async fn reader(store: &Store, name: &str) -> Result<User, StoreError> {
+    let (user, entry) = with_pool!(store, p => {
+        let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE name = $1"
+        )))
+        .bind(name)
+        .fetch_optional(p)
+        .await?;
+        let Some(row) = row else {
+            return Err(AccessError::UnknownUser(name.to_string()).into());
+        };
+        let user = user_from_row(row)?;
+        let entry: Option<EntryRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {ENTRY_COLUMNS} FROM audit_log WHERE record_id = $1 ORDER BY seq DESC LIMIT 1"
+        )))
+        .bind(user.id.to_string())
+        .fetch_optional(p)
+        .await?;
+        (user, entry.map(entry_from_row))
+    });
+    if !user.active {
+        return Err(AccessError::Disabled(name.to_string()).into());
+    }
+    actor_matches(&user, entry.as_ref(), None)?;
+    Ok(user)
+}
+
 fn recorded_digest<'a>(e: &'a AuditEntry, record: &str) -> Option<&'a str> {
     e.change
         .after

@@ -50,17 +50,7 @@ impl Store {
     /// are in the table (a user added or changed outside armtrace is refused; writes check the
     /// row's digest too, with the key).
     pub async fn acting_user(&self, name: &str) -> Result<User, StoreError> {
-        let user = match self.user(name).await? {
-            None => return Err(AccessError::UnknownUser(name.to_string()).into()),
-            Some(u) if !u.active => return Err(AccessError::Disabled(name.to_string()).into()),
-            Some(u) => u,
-        };
-        with_pool!(self, p => {
-            let mut tx = p.begin().await?;
-            crate::audit::check_actor(&mut tx, None, name).await?;
-            tx.rollback().await?;
-        });
-        Ok(user)
+        crate::audit::reader(self, name).await
     }
 
     /// Every user, sorted by name. Any active user may list them.

@@ -246,6 +246,16 @@ macro_rules! item_row {
 }
 pub(crate) use item_row;
 
+/// The tier `user` gets when they ask for `requested`: public unless they ask for confidential
+/// and may read it.
+pub(crate) fn tier_of(
+    user: &armtrace_core::access::User,
+    requested: Option<Tier>,
+) -> Result<Tier, StoreError> {
+    export_tier(user.role, requested)
+        .map_err(|e| Error::new(Code::AccessDenied, e).with_field("tier").into())
+}
+
 /// The first 12 digits of a version, as messages show it.
 fn short_version(v: &str) -> &str {
     v.get(..12).unwrap_or(v)
@@ -1412,8 +1422,7 @@ impl Store {
         requested: Option<Tier>,
     ) -> Result<Tier, StoreError> {
         let user = self.acting_user(by.name()).await?;
-        export_tier(user.role, requested)
-            .map_err(|e| Error::new(Code::AccessDenied, e).with_field("tier").into())
+        tier_of(&user, requested)
     }
 }
 
