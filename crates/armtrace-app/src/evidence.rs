@@ -281,6 +281,7 @@ impl App {
         by: &Identity,
         investigation: Option<&str>,
         max_distance: u32,
+        tier: Option<Tier>,
     ) -> Result<Duplicates> {
         if max_distance > 32 {
             return Err(Error::invalid(
@@ -292,7 +293,7 @@ impl App {
             investigation: investigation.map(str::to_string),
             item: None,
         };
-        let (_, records) = self.store.evidence(by, &filter, Some(Tier::Public)).await?;
+        let (_, records) = self.store.evidence(by, &filter, tier).await?;
         let mut pairs = Vec::new();
         let mut by_sha: std::collections::BTreeMap<&str, Vec<&EvidenceRecord>> =
             std::collections::BTreeMap::new();
@@ -515,13 +516,30 @@ impl App {
     }
 }
 
-/// An exported file's name: its SHA-256 with the original name's extension.
+/// An exported file's name: its SHA-256 with the extension its media type has (or, for a type
+/// without one, the original name's, in the confidential tier).
 fn export_name(r: &EvidenceRecord) -> String {
-    let ext = r
-        .original_name
-        .as_deref()
-        .and_then(|n| Path::new(n).extension())
-        .map(|e| format!(".{}", e.to_string_lossy()))
+    let by_type = match r.media_type.as_str() {
+        "image/jpeg" => Some("jpg"),
+        "image/png" => Some("png"),
+        "image/gif" => Some("gif"),
+        "image/webp" => Some("webp"),
+        "image/tiff" => Some("tif"),
+        "video/mp4" => Some("mp4"),
+        "video/quicktime" => Some("mov"),
+        "video/webm" => Some("webm"),
+        "application/pdf" => Some("pdf"),
+        _ => None,
+    };
+    let ext = by_type
+        .map(str::to_string)
+        .or_else(|| {
+            r.original_name
+                .as_deref()
+                .and_then(|n| Path::new(n).extension())
+                .map(|e| e.to_string_lossy().into_owned())
+        })
+        .map(|e| format!(".{e}"))
         .unwrap_or_default();
     format!("{}{ext}", r.sha256)
 }

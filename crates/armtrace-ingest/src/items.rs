@@ -412,7 +412,13 @@ impl<'a> ItemLookup<'a> {
             match (answer.country, given_country) {
                 (Some(found), Some(given)) if found == given => {
                     place.country = Some(found);
-                    country_basis = Some(CountryBasis::Map);
+                    // Near a border, naming the map's country settles the question: the
+                    // investigator's word, not only the map's.
+                    country_basis = Some(if answer.also_possible.is_empty() {
+                        CountryBasis::Map
+                    } else {
+                        CountryBasis::Given
+                    });
                 }
                 (Some(found), Some(given)) if answer.also_possible.contains(&given) => {
                     warnings.push(format!(

@@ -1308,6 +1308,16 @@ impl Store {
         with_pool!(self, p => {
             let mut tx = p.begin_locked().await?;
             let item = authorize_item(&mut tx, by, key, investigation, Action::Review).await?;
+            // Verification is of the weapon: a sighting merged into it is reviewed with it.
+            if let Some(root) = &item.merged_into {
+                let root_ref: Option<String> = sqlx::query_scalar("SELECT ref FROM items WHERE id = $1")
+                    .bind(root).fetch_optional(&mut *tx).await?;
+                let root_ref = root_ref.unwrap_or_else(|| root.clone());
+                return Err(Error::new(Code::ConflictState, format!(
+                    "{} is a sighting of {root_ref}: a weapon is verified as one, so review {root_ref} (or unmerge {} first)",
+                    item.reference, item.reference
+                )).into());
+            }
             let authors: Vec<String> = sqlx::query_scalar("SELECT user_name FROM item_authors WHERE item_id = $1")
                 .bind(&item.id).fetch_all(&mut *tx).await?;
             let from: VerificationStatus = item.verification.parse().map_err(|e| invalid("verification", e))?;

@@ -51,6 +51,9 @@ impl Redact for ItemDetail {
         for i in &mut self.identifications {
             i.by = withheld();
         }
+        for l in &mut self.evidence_links {
+            l.original_name = None;
+        }
         for r in &mut self.reviews {
             let name = std::mem::replace(&mut r.by, withheld());
             r.reason = r
@@ -61,8 +64,9 @@ impl Redact for ItemDetail {
 }
 
 /// What the public tier may show of an evidence record: no one's identity (uploader, collector,
-/// who added it), no address that leads to the uploader (post URL, post id, archive copy), and no
-/// EXIF position — not even the raw text of an unusable one in a warning.
+/// who added it), no address that leads to the uploader (post URL, post id, archive copy), no
+/// original file name and no camera, and no EXIF position — not even the raw text of an unusable
+/// one in a warning.
 impl Redact for EvidenceRecord {
     fn redact(&mut self) {
         self.collection.uploader = None;
@@ -72,6 +76,10 @@ impl Redact for EvidenceRecord {
         self.collection.archive_url = None;
         self.added_by = WITHHELD.to_string();
         self.exif_gps = None;
+        // A file's name can carry an uploader's handle, and the camera make and model can tell
+        // whose phone it was.
+        self.original_name = None;
+        self.exif_camera = None;
         for w in &mut self.warnings {
             if w.starts_with("EXIF GPS") {
                 *w =

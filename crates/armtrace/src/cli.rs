@@ -641,6 +641,8 @@ pub enum EvidenceCommand {
         #[arg(long, default_value_t = 10)]
         max_distance: u32,
         #[command(flatten)]
+        tier: TierArg,
+        #[command(flatten)]
         format: FormatArg,
     },
     /// Re-hash every stored file and report any that changed or went missing.

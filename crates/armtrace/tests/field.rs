@@ -751,7 +751,26 @@ fn evidence_is_stored_once_deduplicated_verified_and_exported_without_metadata()
         .find(|e| e["sha256"] == sha.as_str())
         .cloned()
         .unwrap_or_default();
-    assert_eq!(photo_rec["exif_camera"], "Phone Maker Model X");
+    // Regression (issue 16, defect 8): the public tier kept the camera and the original file name,
+    // either of which can tell whose phone or account a file came from.
+    assert_eq!(photo_rec["exif_camera"], Value::Null, "{photo_rec}");
+    assert_eq!(photo_rec["original_name"], Value::Null, "{photo_rec}");
+    let confidential = json(
+        d,
+        "amira",
+        &[
+            "evidence",
+            "list",
+            "--format",
+            "json",
+            "--tier",
+            "confidential",
+        ],
+    );
+    assert!(
+        confidential.to_string().contains("Phone Maker Model X"),
+        "the confidential tier keeps the camera"
+    );
     assert_eq!(
         photo_rec["exif_gps"],
         Value::Null,
@@ -791,7 +810,18 @@ fn evidence_is_stored_once_deduplicated_verified_and_exported_without_metadata()
     );
 
     // The repost (resized, recompressed) is a near-duplicate; the other scene is not.
-    let dupes = json(d, "vic", &["evidence", "dupes", "--format", "json"]);
+    let dupes = json(
+        d,
+        "amira",
+        &[
+            "evidence",
+            "dupes",
+            "--tier",
+            "confidential",
+            "--format",
+            "json",
+        ],
+    );
     let pairs: Vec<(String, String)> = dupes["pairs"]
         .as_array()
         .into_iter()
@@ -1294,4 +1324,99 @@ fn an_edit_against_a_stale_version_is_refused() {
     let now = json(d, "amira", &["items", "show", "CAR-1", "--format", "json"]);
     assert_eq!(now["notes"], "first edit");
     assert_ne!(now["version"], first["version"]);
+}
+
+/// Regression (issue 16, defect 8): `items edit ITEM --country SYR` where the map already says
+/// SYR was refused as "nothing to change", so a border warning could not be settled in the map's
+/// favour.
+#[test]
+fn a_border_warning_can_be_settled_in_the_maps_favour() {
+    let dir = setup();
+    let d = dir.path();
+    // Al-Qa'im's crossing, on the map in Iraq, with Syria within 20 km.
+    let r = add_item(
+        d,
+        &[
+            "--ref",
+            "B-1",
+            "--model",
+            "AKM",
+            "--lat",
+            "34.38",
+            "--lon",
+            "41.02",
+            "--precision-m",
+            "20000",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("within its precision"), "{}", r.stdout);
+    let before = json(
+        d,
+        "amira",
+        &[
+            "items",
+            "show",
+            "B-1",
+            "--format",
+            "json",
+            "--tier",
+            "confidential",
+        ],
+    );
+    assert_eq!(before["country_basis"], "map", "{before}");
+    let country = before["place"]["country"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let out = ok(d, "amira", &["items", "edit", "B-1", "--country", &country]);
+    assert!(!out.contains("warning"), "{out}");
+    let after = json(
+        d,
+        "amira",
+        &[
+            "items",
+            "show",
+            "B-1",
+            "--format",
+            "json",
+            "--tier",
+            "confidential",
+        ],
+    );
+    assert_eq!(after["country_basis"], "given", "{after}");
+    assert_eq!(after["place"]["country"], before["place"]["country"]);
+}
+
+/// Regression (issue 16, defect 8): a merged sighting could be reviewed on its own, so one
+/// weapon could be "verified" and "rejected" at once.
+#[test]
+fn a_merged_sighting_is_reviewed_with_its_weapon() {
+    let dir = setup();
+    let d = dir.path();
+    for r in ["W-1", "W-2"] {
+        let out = add_item(d, &["--ref", r, "--model", "AKM"]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+    ok(d, "amira", &["items", "merge", "W-1", "W-2"]);
+    let r = run(
+        d,
+        "rev",
+        &[
+            "items", "review", "W-2", "--status", "verified", "--reason", "ok",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("W-2 is a sighting of W-1"),
+        "{}",
+        r.stderr
+    );
+    ok(
+        d,
+        "rev",
+        &[
+            "items", "review", "W-1", "--status", "verified", "--reason", "ok",
+        ],
+    );
 }

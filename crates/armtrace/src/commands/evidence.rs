@@ -43,11 +43,17 @@ pub async fn run(cx: &Ctx, cmd: EvidenceCommand) -> anyhow::Result<()> {
         EvidenceCommand::Dupes {
             investigation,
             max_distance,
+            tier: t,
             format,
         } => {
             let app = cx.app().await?;
             let d = app
-                .evidence_duplicates(&by, investigation.as_deref(), max_distance)
+                .evidence_duplicates(
+                    &by,
+                    investigation.as_deref(),
+                    max_distance,
+                    tier(t.tier.as_deref())?,
+                )
                 .await;
             app.close().await;
             dupes(&d?, format.format)
