@@ -47,6 +47,10 @@ pub enum Command {
     Models(SearchArgs),
     /// List weapon categories: UN Register I–VII, small arms and light weapons, ML1–ML22, SIPRI.
     Categories(CategoriesArgs),
+    /// List factory codes as marked on weapons and ammunition, with country, maker and source.
+    FactoryCodes(SearchArgs),
+    /// List UN arms embargoes, with their decisions, dates and sources.
+    Embargoes(EmbargoesArgs),
     /// Build the demo database from data shipped inside armtrace and show what is in it.
     Demo(FormatArg),
     /// Users and their roles: add, list, disable.
@@ -332,6 +336,18 @@ pub struct CountriesArgs {
     /// Only states that no longer exist.
     #[arg(long)]
     pub historic: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EmbargoesArgs {
+    /// Only embargoes on this state (a name or a code), or whose target's name holds the text.
+    #[arg(long, value_name = "TARGET")]
+    pub target: Option<String>,
+    /// Only embargoes in force at some time within this date (YYYY, YYYY-MM or YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub in_force: Option<String>,
+    #[command(flatten)]
+    pub format: FormatArg,
 }
 
 #[derive(Debug, Args)]

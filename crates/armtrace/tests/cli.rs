@@ -880,3 +880,68 @@ fn errors_are_json_when_json_is_asked_for() {
     assert_eq!(r.code, 1);
     assert_eq!(parse(&r)["error"]["code"], "access.unauthenticated");
 }
+
+/// Analysts expected to list the reference data `init` loads (issue 16): factory codes and UN
+/// arms embargoes, with their sources, in every format.
+#[test]
+fn factory_codes_and_embargoes_are_listed_with_their_sources() {
+    let dir = tempdir();
+    let d = dir.path();
+    ok(d, &["--as", "ana", "init"]);
+    let codes = json(d, &["factory-codes", "--search", "66", "--format", "json"]);
+    let codes = codes.as_array().cloned().unwrap_or_default();
+    assert!(
+        codes
+            .iter()
+            .any(|c| c["code"] == "66" && c["symbol"] == "triangle" && c["country"] == "CHN"),
+        "{codes:?}"
+    );
+    assert!(codes.iter().all(|c| {
+        c["source"]["citation"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty())
+    }));
+    let iraq = json(
+        d,
+        &[
+            "embargoes",
+            "--target",
+            "Iraq",
+            "--in-force",
+            "2014",
+            "--format",
+            "json",
+        ],
+    );
+    let iraq = iraq.as_array().cloned().unwrap_or_default();
+    assert!(
+        !iraq.is_empty() && iraq.iter().all(|e| e["target_country"] == "IRQ"),
+        "{iraq:?}"
+    );
+    // Before the embargo of August 1990, none was in force on Iraq.
+    let before = json(
+        d,
+        &[
+            "embargoes",
+            "--target",
+            "IRQ",
+            "--in-force",
+            "1990-07",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(before.as_array().map(Vec::len), Some(0), "{before}");
+    let csv = ok(d, &["embargoes", "--format", "csv"]);
+    assert!(
+        csv.starts_with("target,imposed by,decision,start,end,status,scope,source"),
+        "{csv}"
+    );
+    let r = armtrace(d, &["embargoes", "--target", "Narnia"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("'Narnia' is not a known country"),
+        "{}",
+        r.stderr
+    );
+}

@@ -1,6 +1,6 @@
 //! The reference listings: `countries`, `models`, `categories`.
 
-use crate::cli::{CategoriesArgs, CountriesArgs, SearchArgs};
+use crate::cli::{CategoriesArgs, CountriesArgs, EmbargoesArgs, SearchArgs};
 use crate::output::{Listing, opt, print};
 use armtrace_app::App;
 
@@ -104,5 +104,88 @@ pub async fn categories(app: &App, args: CategoriesArgs) -> anyhow::Result<()> {
             ]
         })
         .collect();
+    print(&listing, args.format.format)
+}
+
+pub async fn factory_codes(app: &App, args: SearchArgs) -> anyhow::Result<()> {
+    let codes = app.factory_codes(args.search.as_deref()).await;
+    app.close().await;
+    let codes = codes?;
+    let mut listing = Listing::new(
+        vec![
+            "code",
+            "symbol",
+            "country",
+            "manufacturer",
+            "used on",
+            "source grade",
+            "source",
+            "notes",
+        ],
+        &codes,
+    )?;
+    listing.rows = codes
+        .iter()
+        .map(|c| {
+            vec![
+                c.code.clone(),
+                c.symbol.map(|s| s.to_string()).unwrap_or_default(),
+                c.country
+                    .clone()
+                    .unwrap_or_else(|| c.country_as_written.clone()),
+                c.manufacturer.clone(),
+                opt(&c.used_on),
+                c.source.reliability.to_string(),
+                c.source.citation.clone(),
+                opt(&c.notes),
+            ]
+        })
+        .collect();
+    listing.notes.push(format!(
+        "{} factory codes, each with its source (a code's meaning can depend on the year: see the notes).",
+        codes.len()
+    ));
+    print(&listing, args.format.format)
+}
+
+pub async fn embargoes(app: &App, args: EmbargoesArgs) -> anyhow::Result<()> {
+    let list = app
+        .embargoes(args.target.as_deref(), args.in_force.as_deref())
+        .await;
+    app.close().await;
+    let list = list?;
+    let mut listing = Listing::new(
+        vec![
+            "target",
+            "imposed by",
+            "decision",
+            "start",
+            "end",
+            "status",
+            "scope",
+            "source",
+        ],
+        &list,
+    )?;
+    let d = |v: &Option<armtrace_core::PartialDate>| v.map(|x| x.to_string()).unwrap_or_default();
+    listing.rows = list
+        .iter()
+        .map(|e| {
+            vec![
+                e.target.clone(),
+                e.imposed_by.clone(),
+                opt(&e.establishing_decision),
+                d(&e.start),
+                d(&e.end),
+                e.status.clone(),
+                opt(&e.scope),
+                e.source.citation.clone(),
+            ]
+        })
+        .collect();
+    listing.notes.push(format!(
+        "{} embargoes. An empty end means in force per the source, or no end was found: check the status and the source before relying on it.",
+        list.len()
+    ));
     print(&listing, args.format.format)
 }

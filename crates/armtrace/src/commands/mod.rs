@@ -26,6 +26,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Countries(args) => lists::countries(&cx.app().await?, args).await,
         Command::Models(args) => lists::models(&cx.app().await?, args).await,
         Command::Categories(args) => lists::categories(&cx.app().await?, args).await,
+        Command::FactoryCodes(args) => lists::factory_codes(&cx.app().await?, args).await,
+        Command::Embargoes(args) => lists::embargoes(&cx.app().await?, args).await,
         Command::Import(cmd) => match cmd {
             ImportCommand::Sipri(args) => import::sipri_files(&cx, args).await,
             ImportCommand::Transfers(args) => import::native_files(&cx, args).await,
