@@ -100,6 +100,9 @@ pub struct ItemList {
     pub items: Vec<ItemSummary>,
     /// With a limit: where the next page starts (`None` on the last page).
     pub next: Option<String>,
+    /// The display name of every country code and party in the listing (`CHN` → China,
+    /// `actor:isil` → Islamic State), so that a reader sees names, not only codes.
+    pub names: std::collections::BTreeMap<String, String>,
 }
 
 pub use armtrace_store::{ItemCount, ItemCounts, ItemGroup};
@@ -369,12 +372,14 @@ impl App {
         };
         if query.limit.is_none() && query.after.is_none() {
             let (tier, items) = self.store.items(by, &filter, tier).await?;
+            let names = self.display_names(&items).await?;
             return Ok(ItemList {
                 tier,
                 count: items.len(),
                 counts,
                 items,
                 next: None,
+                names,
             });
         }
         let limit = query.limit.unwrap_or(armtrace_store::MAX_PAGE);
@@ -391,13 +396,53 @@ impl App {
             .store
             .items_page(by, &filter, tier, limit, query.after.as_deref())
             .await?;
+        let names = self.display_names(&page.items).await?;
         Ok(ItemList {
             tier: page.tier,
             count: page.items.len(),
             counts,
             items: page.items,
             next: page.next,
+            names,
         })
+    }
+
+    /// The display names of the countries and parties `items` name.
+    async fn display_names(
+        &self,
+        items: &[ItemSummary],
+    ) -> Result<std::collections::BTreeMap<String, String>> {
+        let mut wanted = std::collections::BTreeSet::new();
+        for i in items {
+            wanted.extend(i.made_in.clone());
+            wanted.extend(i.place.as_ref().and_then(|p| p.country.clone()));
+            if let Some(p) = &i.possessor {
+                wanted.insert(p.to_string());
+            }
+        }
+        if wanted.is_empty() {
+            return Ok(Default::default());
+        }
+        let mut names = std::collections::BTreeMap::new();
+        for c in self.store.countries(None).await? {
+            let party = Party::Country(c.code.clone()).to_string();
+            if wanted.contains(&c.code) {
+                names.insert(c.code.clone(), c.name.clone());
+            }
+            if wanted.contains(&party) {
+                names.insert(party, c.name.clone());
+            }
+        }
+        for a in self.store.actors().await? {
+            let party = Party::Actor(a.key.clone()).to_string();
+            if wanted.contains(&party) {
+                names.insert(party, a.name.clone());
+            }
+        }
+        if wanted.contains("unknown") {
+            names.insert("unknown".into(), "unknown".into());
+        }
+        Ok(names)
     }
 
     /// Distinct weapons that pass the query's filters, by `group` (`made_in`, `model`,
@@ -464,7 +509,10 @@ impl App {
                     })
                 })
                 .transpose()?,
-            model: q.model.clone(),
+            model: match &q.model {
+                None => None,
+                Some(m) => Some(self.model_designation(m).await?),
+            },
             category,
             country: country("country", &q.country)?,
             place: q.place.clone(),
@@ -480,6 +528,21 @@ impl App {
                 .transpose()?,
             sightings: q.sightings,
         })
+    }
+
+    /// The designation a `--model` filter looks for: a catalogue model named by its designation or
+    /// one of its aliases (case- and accent-insensitive) stands for its designation; any other
+    /// text is looked for in designations as it is.
+    async fn model_designation(&self, text: &str) -> Result<String> {
+        let folded = armtrace_core::text::fold(text);
+        let models = self.store.models(None).await?;
+        let hit = models.iter().find(|m| {
+            armtrace_core::text::fold(&m.designation) == folded
+                || m.aliases
+                    .iter()
+                    .any(|a| armtrace_core::text::fold(a) == folded)
+        });
+        Ok(hit.map_or_else(|| text.to_string(), |m| m.designation.clone()))
     }
 
     /// Imports native item files into `investigation`, each file in one transaction; importing

@@ -2237,7 +2237,8 @@ async fn evidence_is_recorded_linked_tiered_and_reviewed() {
                     leads(got_tier, &c.post_id),
                     c.retrieved_at.as_deref(),
                     leads(got_tier, &c.archive_url),
-                    want.exif_camera.as_deref(),
+                    // The camera can tell whose phone it was: confidential too.
+                    leads(got_tier, &want.exif_camera),
                     want.exif_capture_time.as_deref(),
                 ),
                 "{b}: {who}"

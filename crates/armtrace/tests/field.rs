@@ -1420,3 +1420,51 @@ fn a_merged_sighting_is_reviewed_with_its_weapon() {
         ],
     );
 }
+
+/// What analysts expected (issue 16): item lists show names, not only codes, and a model's alias
+/// listed in `models` is accepted by `--model`.
+#[test]
+fn lists_show_names_and_models_are_found_by_their_aliases() {
+    let dir = setup();
+    let d = dir.path();
+    for (r, model) in [("N-1", "9K32 Strela-2"), ("N-2", "AK-47")] {
+        let out = add_item(
+            d,
+            &[
+                "--ref",
+                r,
+                "--model",
+                model,
+                "--made-in",
+                "Soviet Union",
+                "--country",
+                "IRQ",
+                "--possessor",
+                "Islamic State",
+            ],
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+    let table = ok(d, "amira", &["items", "list"]);
+    assert!(
+        table.contains("Soviet Socialist Republics (SUHH)"),
+        "{table}"
+    );
+    assert!(
+        table.contains("Islamic State (ISIL) (actor:isil)"),
+        "{table}"
+    );
+    let by_alias = json(
+        d,
+        "amira",
+        &["items", "list", "--model", "SA-7", "--format", "json"],
+    );
+    let refs: Vec<&str> = by_alias["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["reference"].as_str())
+        .collect();
+    assert_eq!(refs, ["N-1"], "{by_alias}");
+    assert_eq!(by_alias["names"]["IRQ"], "Iraq", "{by_alias}");
+}

@@ -260,7 +260,10 @@ async fn list(
     }
     let mut listing = Listing::new(columns, items)?;
     listing.json = serde_json::to_value(&answer)?;
-    listing.rows = items.iter().map(|s| summary_row(s, a.sightings)).collect();
+    listing.rows = items
+        .iter()
+        .map(|s| summary_row(s, a.sightings, &answer.names))
+        .collect();
     listing.notes.push(if a.sightings {
         format!(
             "{} sightings (merged sightings listed separately).",
@@ -327,7 +330,7 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map(|x| x.to_string()).unwrap_or_default()
 }
 
-fn place_text(s: &ItemSummary) -> (String, String) {
+fn place_text(s: &ItemSummary, names: &Names) -> (String, String) {
     let Some(p) = &s.place else {
         return (String::new(), String::new());
     };
@@ -340,6 +343,7 @@ fn place_text(s: &ItemSummary) -> (String, String) {
     };
     let mut place = p.name.clone().unwrap_or_default();
     if let Some(c) = &p.country {
+        let c = names.get(c).unwrap_or(c);
         if place.is_empty() {
             place = c.clone();
         } else {
@@ -373,8 +377,22 @@ const SUMMARY_COLUMNS: [&str; 13] = [
 ];
 
 /// One listing row; with `sightings`, the "sightings" column says what it was merged into.
-fn summary_row(s: &ItemSummary, sightings: bool) -> Vec<String> {
-    let (place, coords) = place_text(s);
+/// Display names of codes (`CHN` → China), as the listing gives them.
+type Names = std::collections::BTreeMap<String, String>;
+
+/// A code with its name when there is one: `China (CHN)`.
+fn named(names: &Names, code: Option<String>) -> String {
+    match code {
+        None => String::new(),
+        Some(c) => match names.get(&c) {
+            Some(n) if *n != c => format!("{n} ({c})"),
+            _ => c,
+        },
+    }
+}
+
+fn summary_row(s: &ItemSummary, sightings: bool, names: &Names) -> Vec<String> {
+    let (place, coords) = place_text(s, names);
     vec![
         s.investigation.clone(),
         s.reference.clone(),
@@ -384,11 +402,11 @@ fn summary_row(s: &ItemSummary, sightings: bool) -> Vec<String> {
                 s.description.clone().unwrap_or_default()
             )
         }),
-        opt(&s.made_in),
+        named(names, s.made_in.clone()),
         opt(&s.date),
         place,
         coords,
-        opt(&s.possessor),
+        named(names, s.possessor.as_ref().map(|p| p.to_string())),
         s.acquisition
             .as_ref()
             .map(|a| format!("{} ({})", a.route, a.basis))
@@ -415,13 +433,13 @@ fn show(d: &ItemDetail, format: Format) -> anyhow::Result<()> {
         Format::Csv => {
             drop(out);
             let mut listing = Listing::new(SUMMARY_COLUMNS.to_vec(), &[&d.summary])?;
-            listing.rows = vec![summary_row(&d.summary, false)];
+            listing.rows = vec![summary_row(&d.summary, false, &Names::new())];
             return print(&listing, Format::Csv);
         }
         Format::Table => {}
     }
     let s = &d.summary;
-    let (place, coords) = place_text(s);
+    let (place, coords) = place_text(s, &Names::new());
     let line = |out: &mut std::io::StdoutLock<'_>, k: &str, v: String| -> std::io::Result<()> {
         if v.is_empty() {
             Ok(())
