@@ -68,7 +68,21 @@ impl App {
     /// The history `by` may see (entries of investigations they are not a member of are left
     /// out); with `record`, the history of one record (an id, or a user or investigation name).
     pub async fn audit_log(&self, by: &Identity, record: Option<&str>) -> Result<Vec<AuditEntry>> {
-        Ok(self.store.audit_log(by, record).await?)
+        let entries = self.store.audit_log(by, record).await?;
+        if let Some(r) = record
+            && entries.is_empty()
+        {
+            // An empty history is not an answer: the record was not recognised (or is in an
+            // investigation the reader is not a member of, which must read the same).
+            return Err(Error::new(
+                Code::RecordNotFound,
+                format!(
+                    "no record '{r}' with a history you may see: give an id (or its first 8 digits), an item's reference, or a user's or investigation's name"
+                ),
+            )
+            .with_field("record"));
+        }
+        Ok(entries)
     }
 
     /// An admin's decision to go on after verification found problems: verifies deeply, then

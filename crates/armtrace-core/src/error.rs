@@ -82,6 +82,8 @@ codes! {
     ReleaseAmbiguous => "release.ambiguous", 400;
     /// No transfer with this id.
     TransferNotFound => "transfer.not_found", 404;
+    /// No record known by that name, reference or id among those the reader may see.
+    RecordNotFound => "record.not_found", 404;
     /// Nobody is named as the one who acts: armtrace never writes (or reads records) anonymously.
     AccessUnauthenticated => "access.unauthenticated", 401;
     /// The acting user does not exist.
@@ -476,6 +478,7 @@ mod tests {
             release.not_found        404 1
             release.ambiguous        400 1
             transfer.not_found       404 1
+            record.not_found         404 1
             access.unauthenticated   401 1
             access.unknown_user      401 1
             access.disabled          403 1

@@ -706,15 +706,31 @@ impl Store {
         Ok(entries)
     }
 
-    /// The ids a user-given record reference stands for: itself, and the user or investigation of
-    /// that name.
+    /// The ids a user-given record reference stands for: itself; the user, investigation or item
+    /// (by its reference) of that name; and, for 8 or more hex digits, the records whose id (or
+    /// evidence SHA-256) begins with them.
     async fn record_ids(&self, record: &str) -> Result<Vec<String>, StoreError> {
         let mut ids = vec![record.to_string()];
+        // A leading part of an id (or of an evidence file's SHA-256), as `items show` takes:
+        // only hex digits and dashes, so LIKE's own characters never reach the pattern.
+        let key = record.trim().to_ascii_lowercase();
+        let prefix = if key.len() >= 8 && key.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            format!("{key}%")
+        } else {
+            String::new()
+        };
         let named: Vec<String> = with_pool!(self, p => {
             sqlx::query_scalar(
-                "SELECT id FROM users WHERE name = $1 UNION SELECT id FROM investigations WHERE name = $1",
+                "SELECT id FROM users WHERE name = $1 \
+                 UNION SELECT id FROM investigations WHERE name = $1 \
+                 UNION SELECT id FROM items WHERE ref = $1 \
+                 UNION SELECT id FROM items WHERE $2 <> '' AND id LIKE $2 \
+                 UNION SELECT id FROM evidence WHERE $2 <> '' AND (id LIKE $2 OR sha256 LIKE $2) \
+                 UNION SELECT id FROM users WHERE $2 <> '' AND id LIKE $2 \
+                 UNION SELECT id FROM investigations WHERE $2 <> '' AND id LIKE $2",
             )
             .bind(record)
+            .bind(prefix)
             .fetch_all(p)
             .await?
         });

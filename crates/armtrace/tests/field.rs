@@ -1468,3 +1468,46 @@ fn lists_show_names_and_models_are_found_by_their_aliases() {
     assert_eq!(refs, ["N-1"], "{by_alias}");
     assert_eq!(by_alias["names"]["IRQ"], "Iraq", "{by_alias}");
 }
+
+/// Regression (issue 16, defect 8): `audit log --record REF` with an item reference or an id
+/// prefix returned 0 rows without a hint.
+#[test]
+fn the_history_of_an_item_is_found_by_its_reference_or_id_prefix() {
+    let dir = setup();
+    let d = dir.path();
+    let r = add_item(d, &["--ref", "H-1", "--model", "AKM"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    ok(
+        d,
+        "amira",
+        &["items", "edit", "H-1", "--notes", "seen again"],
+    );
+    let by_ref = json(
+        d,
+        "amira",
+        &["audit", "log", "--record", "H-1", "--format", "json"],
+    );
+    let actions: Vec<&str> = by_ref
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(actions, ["item.add", "item.edit"], "{by_ref}");
+    let shown = json(d, "amira", &["items", "show", "H-1", "--format", "json"]);
+    let id = shown["id"].as_str().unwrap_or_default();
+    let by_prefix = json(
+        d,
+        "amira",
+        &["audit", "log", "--record", &id[..13], "--format", "json"],
+    );
+    assert_eq!(by_prefix, by_ref);
+    let r = run(d, "amira", &["audit", "log", "--record", "NO-SUCH-1"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("no record 'NO-SUCH-1' with a history you may see"),
+        "{}",
+        r.stderr
+    );
+}
