@@ -1061,10 +1061,22 @@ impl Store {
         let report = with_pool!(self, p => {
             let mut tx = p.begin_locked().await?;
             let inv = investigation_for_write(&mut tx, by, investigation, Action::Write, Resource::DocumentedItem).await?;
-            let existing: Vec<(String, Option<String>)> = sqlx::query_as(
-                "SELECT ref, content_sha256 FROM items WHERE investigation_id = $1")
-                .bind(&inv).fetch_all(&mut *tx).await?;
-            let existing: HashMap<String, Option<String>> = existing.into_iter().collect();
+            // Only the references this file brings are looked up (an investigation of a million
+            // items is not read to import a thousand more).
+            let mut existing: HashMap<String, Option<String>> = HashMap::new();
+            let refs: Vec<&String> = drafts.iter().filter_map(|(_, d)| d.reference.as_ref()).collect();
+            for chunk in refs.chunks(500) {
+                let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+                let sql = format!(
+                    "SELECT ref, content_sha256 FROM items WHERE investigation_id = $1 AND ref IN ({})",
+                    marks.join(", ")
+                );
+                let mut q = sqlx::query_as::<_, (String, Option<String>)>(sqlx::AssertSqlSafe(sql)).bind(&inv);
+                for r in chunk {
+                    q = q.bind((*r).clone());
+                }
+                existing.extend(q.fetch_all(&mut *tx).await?);
+            }
             let mut new = Vec::new();
             let mut unchanged = 0u64;
             let mut seen: HashMap<String, u64> = HashMap::new();
